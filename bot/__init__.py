@@ -1,0 +1,1 @@
+"""Co-create Coach: the application package (gateway, portal, store, grader, content, safety)."""

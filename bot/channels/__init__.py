@@ -1,0 +1,1 @@
+"""Channels: normalise what comes in, render what goes out."""

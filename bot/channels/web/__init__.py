@@ -1,0 +1,1 @@
+"""The web chat widget's channel: sessions, turns over HTTP and WebSocket, static files."""

@@ -1,0 +1,184 @@
+"""HTTP and WebSocket routes of the web widget channel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import WSMsgType, web
+
+from bot.app_keys import SERVICES, SETTINGS
+from bot.channels.web import tokens
+from bot.content.system import ui_text
+from bot.logs import pseudonym
+from bot.store import people
+from bot.store.db import unit_of_work
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+CHANNEL = "web"
+MAX_BODY_BYTES = 16 * 1024
+
+
+def json_error(status: int, error: str) -> web.Response:
+    """A JSON error body, so every client can show something sensible."""
+    return web.json_response({"error": error}, status=status)
+
+
+async def read_json(request: web.Request) -> dict[str, Any] | web.Response:
+    """The request's JSON object, or a 400 response saying what was wrong."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return json_error(413, "request body too large")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return json_error(400, "malformed JSON")
+    if not isinstance(body, dict):
+        return json_error(400, "expected a JSON object")
+    return body
+
+
+async def authorised_sender(request: web.Request, token: str | None) -> str | None:
+    """The sender id behind a valid token whose web identity is still active."""
+    if not token:
+        return None
+    sender_id = tokens.verify(request.app[SETTINGS].secret_key, token)
+    if sender_id is None:
+        return None
+    url = request.app[SETTINGS].database_url
+
+    def active() -> bool:
+        with unit_of_work(url) as session:
+            return people.identity_is_active(session, CHANNEL, sender_id)
+
+    return sender_id if await asyncio.to_thread(active) else None
+
+
+def bearer_token(request: web.Request) -> str | None:
+    """The token from `Authorization: Bearer …`."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+async def create_session(request: web.Request) -> web.Response:
+    """Start a new web conversation; the server picks the sender id."""
+    body = await read_json(request)
+    if isinstance(body, web.Response):
+        return body
+    language = body.get("language", "en")
+    invite = body.get("invite")
+    if language not in people.LANGUAGES:
+        return json_error(400, "language must be 'en' or 'cy'")
+    if invite is not None and (not isinstance(invite, str) or len(invite) > 64):
+        return json_error(400, "invite must be a short string")
+    sender_id = tokens.new_sender_id()
+    url = request.app[SETTINGS].database_url
+
+    def enrol() -> None:
+        with unit_of_work(url) as session:
+            people.enrol_web_person(session, sender_id, language, invite or None)
+
+    await asyncio.to_thread(enrol)
+    log.info("web session started sender=%s", pseudonym(sender_id))
+    return web.json_response(
+        {"token": tokens.issue(request.app[SETTINGS].secret_key, sender_id)}, status=201
+    )
+
+
+async def post_message(request: web.Request) -> web.Response:
+    """One synchronous turn over HTTP."""
+    sender_id = await authorised_sender(request, bearer_token(request))
+    if sender_id is None:
+        return json_error(401, "missing or unknown token")
+    body = await read_json(request)
+    if isinstance(body, web.Response):
+        return body
+    text, message_id = body.get("text"), body.get("id")
+    if not isinstance(text, str):
+        return json_error(400, "text must be a string")
+    if message_id is not None and not isinstance(message_id, str):
+        return json_error(400, "id must be a string")
+    turns = request.app[SERVICES].turns
+    held = await turns.held_replies(sender_id)
+    replies = await turns.handle(sender_id, CHANNEL, text, message_id)
+    return web.json_response({"messages": [*held, *replies]})
+
+
+def same_origin(request: web.Request) -> bool:
+    """A browser's WebSocket must come from this gateway's own page (or an allowed origin)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    if origin in request.app[SETTINGS].allowed_origins:
+        return True
+    return urlsplit(origin).netloc == request.host
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """The widget's live connection: turns in, replies and pushed messages out."""
+    if not same_origin(request):
+        return json_error(403, "cross-origin WebSocket refused")
+    sender_id = await authorised_sender(request, request.query.get("token"))
+    if sender_id is None:
+        return json_error(401, "missing or unknown token")
+    ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_BODY_BYTES)
+    await ws.prepare(request)
+    services = request.app[SERVICES]
+
+    async def pusher(messages: list[dict[str, Any]]) -> None:
+        await ws.send_json({"type": "push", "messages": messages})
+
+    services.hub.connect(sender_id, pusher)
+    try:
+        held = await services.turns.held_replies(sender_id)
+        if held:
+            await pusher(held)
+        async for frame in ws:
+            if frame.type != WSMsgType.TEXT:
+                continue
+            await _ws_turn(ws, services, sender_id, frame.data)
+    finally:
+        services.hub.disconnect(sender_id, pusher)
+    return ws
+
+
+async def _ws_turn(ws: web.WebSocketResponse, services: Any, sender_id: str, data: str) -> None:
+    try:
+        frame = json.loads(data)
+    except json.JSONDecodeError:
+        await ws.send_json({"type": "error", "error": "malformed JSON"})
+        return
+    if not isinstance(frame, dict) or frame.get("type") != "message":
+        await ws.send_json({"type": "error", "error": "expected a message frame"})
+        return
+    text, message_id = frame.get("text"), frame.get("id")
+    if not isinstance(text, str) or (message_id is not None and not isinstance(message_id, str)):
+        await ws.send_json({"type": "error", "error": "text and id must be strings"})
+        return
+    replies = await services.turns.handle(sender_id, CHANNEL, text, message_id)
+    await ws.send_json({"type": "reply", "reply_to": message_id, "messages": replies})
+
+
+async def get_ui_text(_request: web.Request) -> web.Response:
+    """The widget's labels in English and Welsh."""
+    return web.json_response(ui_text(), headers={"Cache-Control": "max-age=300"})
+
+
+async def index(_request: web.Request) -> web.FileResponse:
+    """The widget page."""
+    return web.FileResponse(STATIC_DIR / "index.html")
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the widget's page, assets and API."""
+    app.router.add_get("/", index)
+    app.router.add_static("/static/", STATIC_DIR)
+    app.router.add_get("/api/ui-text", get_ui_text)
+    app.router.add_post("/api/sessions", create_session)
+    app.router.add_post("/api/messages", post_message)
+    app.router.add_get("/api/ws", websocket)

@@ -1,0 +1,73 @@
+"""The `coach` command: run the service, its parts, and store chores."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.config import ROOT, ConfigError, Settings
+
+DEFAULT_MODEL = ROOT / "models" / "coach.tar.gz"
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.store import migrate
+    from bot.supervisor import run_all
+
+    settings = Settings.from_env()
+    model = Path(args.model)
+    if not model.exists():
+        print(f"no trained model at {model}; run `make model` first", file=sys.stderr)
+        return 2
+    migrate.upgrade(settings.database_url)
+    return run_all(settings, model)
+
+
+def _gateway(_args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.gateway import init_app
+    from bot.logs import configure
+
+    configure("gateway")
+    settings = Settings.from_env()
+    web.run_app(init_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from bot.config import database_url_from_env
+    from bot.store import migrate
+
+    migrate.upgrade(database_url_from_env())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Sub-commands; later issues add theirs here."""
+    parser = argparse.ArgumentParser(prog="coach", description="Co-create Coach")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="engine, action server and gateway together")
+    run.add_argument("--model", default=str(DEFAULT_MODEL))
+    run.set_defaults(func=_run)
+    sub.add_parser("gateway", help="the gateway alone").set_defaults(func=_gateway)
+    sub.add_parser("migrate", help="bring the database to the latest schema").set_defaults(
+        func=_migrate
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `coach` script."""
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Settings read from the environment once, validated at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("COACH_VAR_DIR", ROOT / "var"))
+DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'coach.db'}"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the service refuses to start."""
+
+
+def database_url_from_env() -> str:
+    """The store's URL: `DATABASE_URL`, or the embedded SQLite file under var/."""
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def _secret_key() -> str:
+    """`SECRET_KEY`, or a random key kept under var/ so local tokens survive a restart."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters")
+        return key
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _port(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    try:
+        port = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a port number") from exc
+    if not 0 < port < 65536:
+        raise ConfigError(f"{name} must be between 1 and 65535")
+    return port
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway, the action server and the CLI need to know."""
+
+    database_url: str
+    port: int
+    host: str
+    engine_url: str
+    actions_url: str
+    secret_key: str
+    redis_url: str | None
+    telegram_bot_token: str | None
+    allowed_origins: tuple[str, ...]
+    redelivery_interval: float
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read and check the environment; raise ConfigError on anything malformed."""
+        origins = os.environ.get("ALLOWED_ORIGINS", "")
+        return cls(
+            database_url=database_url_from_env(),
+            port=_port("PORT", 8080),
+            host=os.environ.get("HOST", "127.0.0.1"),
+            engine_url=os.environ.get("ENGINE_URL", "http://127.0.0.1:5005").rstrip("/"),
+            actions_url=os.environ.get("ACTIONS_URL", "http://127.0.0.1:5055").rstrip("/"),
+            secret_key=_secret_key(),
+            redis_url=os.environ.get("REDIS_URL") or None,
+            telegram_bot_token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
+            allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            redelivery_interval=float(os.environ.get("REDELIVERY_INTERVAL", "2")),
+        )

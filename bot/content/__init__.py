@@ -1,0 +1,1 @@
+"""Content files (YAML, English and Welsh): loading and checking."""

@@ -1,0 +1,61 @@
+"""Render the engine's endpoints.yml from the same settings the application uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from bot.store.db import normalise_url
+
+
+def tracker_store(database_url: str) -> dict[str, Any]:
+    """Rasa's SQL tracker store on the application's own database."""
+    url = make_url(normalise_url(database_url))
+    if url.get_backend_name() == "sqlite":
+        return {"type": "SQL", "dialect": "sqlite", "db": url.database}
+    store: dict[str, Any] = {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": url.host or "127.0.0.1",
+        "port": url.port or 5432,
+        "db": url.database,
+        "username": url.username or "",
+    }
+    if url.password:
+        store["password"] = url.password
+    return store
+
+
+def lock_store(redis_url: str | None) -> dict[str, Any] | None:
+    """Redis lock store when REDIS_URL is set; Rasa's in-memory one otherwise."""
+    if not redis_url:
+        return None
+    url = make_url(redis_url)
+    store: dict[str, Any] = {
+        "type": "redis",
+        "url": url.host or "127.0.0.1",
+        "port": url.port or 6379,
+        "db": int(url.database or 0),
+    }
+    if url.password:
+        store["password"] = url.password
+    return store
+
+
+def write_endpoints(
+    path: Path, *, database_url: str, actions_url: str, redis_url: str | None
+) -> Path:
+    """Write the engine's endpoints file and return its path."""
+    endpoints: dict[str, Any] = {
+        "action_endpoint": {"url": f"{actions_url}/webhook"},
+        "tracker_store": tracker_store(database_url),
+    }
+    locks = lock_store(redis_url)
+    if locks is not None:
+        endpoints["lock_store"] = locks
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
+    return path

@@ -1,0 +1,104 @@
+"""The gateway: one aiohttp app for the web widget's API, health and (later) the portal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.app_keys import SERVICES, SETTINGS, Services
+from bot.channels.push import PushHub
+from bot.channels.web.routes import add_routes
+from bot.config import Settings
+from bot.engine_client import EngineClient, probe
+from bot.store import migrate
+from bot.store.db import get_engine
+from bot.turns import TurnService
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def database_ready(url: str) -> bool:
+    """The database answers and its schema is at the migrations' head."""
+    try:
+        with get_engine(url).connect() as connection:
+            version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return version in migrate.heads()
+    except Exception:
+        log.warning("database not ready", exc_info=True)
+        return False
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when every part is ready, 503 naming the part that is not."""
+    settings, services = request.app[SETTINGS], request.app[SERVICES]
+    engine_ok, actions_ok, db_ok = await asyncio.gather(
+        services.engine.ready(),
+        probe(services.http, f"{settings.actions_url}/health"),
+        asyncio.to_thread(database_ready, settings.database_url),
+    )
+    parts = {
+        "gateway": "ok",
+        "engine": "ok" if engine_ok else "unavailable",
+        "actions": "ok" if actions_ok else "unavailable",
+        "database": "ok" if db_ok else "unavailable",
+    }
+    ok = all(value == "ok" for value in parts.values())
+    return web.json_response(parts, status=200 if ok else 503)
+
+
+async def _redeliver_forever(turns: TurnService, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await turns.redeliver_all()
+        except Exception:
+            log.exception("redelivery round failed")
+
+
+async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the database schema, the HTTP client and the redelivery loop; close them after."""
+    settings = app[SETTINGS]
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    async with aiohttp.ClientSession() as http:
+        engine = EngineClient(http, settings.engine_url)
+        hub = PushHub()
+        turns = TurnService(engine=engine, hub=hub, database_url=settings.database_url)
+        app[SERVICES] = Services(http=http, engine=engine, hub=hub, turns=turns)
+        task = asyncio.create_task(_redeliver_forever(turns, settings.redelivery_interval))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Conservative headers on every response."""
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+        "frame-ancestors 'none'",
+    )
+    return response
+
+
+def init_app(settings: Settings) -> web.Application:
+    """The gateway app factory."""
+    app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(services_ctx)
+    app.router.add_get("/healthz", healthz)
+    add_routes(app)
+    return app

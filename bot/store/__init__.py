@@ -1,0 +1,1 @@
+"""The application store: SQLAlchemy 2 models, sessions and repository functions."""

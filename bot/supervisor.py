@@ -1,0 +1,186 @@
+"""Start the engine, the action server and the gateway together, and stop them together.
+
+Each child runs in its own process group, so Ctrl-C reaches only this supervisor, which
+then stops every child (and its children) and waits for them: no orphan is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.config import ROOT, VAR_DIR, Settings
+from bot.endpoints import write_endpoints
+
+STOP_GRACE_SECONDS = 15.0
+
+
+@dataclass
+class Child:
+    """One supervised process and the name its log lines carry."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start in a new session; output goes to `log_path`, or to stdout with a name prefix."""
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.log_path.open("ab") as log_file:
+                self.process = subprocess.Popen(
+                    self.argv,
+                    cwd=ROOT,
+                    env={**os.environ, **self.env},
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            return
+        self.process = subprocess.Popen(
+            self.argv,
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._relay, daemon=True).start()
+
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """SIGTERM the group, then SIGKILL it if it has not gone within `grace` seconds."""
+        if self.process is None:
+            return
+        self.signal_group(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.signal_group(signal.SIGKILL)
+            self.process.wait()
+
+    def _relay(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for raw in self.process.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            sys.stdout.write(f"[{self.name:<7}] {line}\n")
+            sys.stdout.flush()
+
+    def signal_group(self, signum: int) -> None:
+        """Signal the child's whole process group."""
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signum)
+            except ProcessLookupError:
+                pass
+
+
+def port_of(url: str, default: int) -> int:
+    """The port in a base URL."""
+    return urlsplit(url).port or default
+
+
+def settings_env(settings: Settings, var_dir: Path) -> dict[str, str]:
+    """The environment every child needs so that all three agree on ports and stores."""
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "PORT": str(settings.port),
+        "HOST": settings.host,
+        "ENGINE_URL": settings.engine_url,
+        "ACTIONS_URL": settings.actions_url,
+        "SECRET_KEY": settings.secret_key,
+        "COACH_VAR_DIR": str(var_dir),
+        "REDELIVERY_INTERVAL": str(settings.redelivery_interval),
+    }
+    if settings.redis_url:
+        env["REDIS_URL"] = settings.redis_url
+    return env
+
+
+def children(settings: Settings, model: Path, var_dir: Path = VAR_DIR) -> list[Child]:
+    """The three processes of the single-node service: engine, actions, gateway."""
+    endpoints = write_endpoints(
+        var_dir / "endpoints.yml",
+        database_url=settings.database_url,
+        actions_url=settings.actions_url,
+        redis_url=settings.redis_url,
+    )
+    rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
+    engine_port = port_of(settings.engine_url, 5005)
+    actions_port = port_of(settings.actions_url, 5055)
+    shared = settings_env(settings, var_dir)
+    quiet_tf = {**shared, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+    return [
+        Child(
+            "engine",
+            [
+                str(rasa),
+                "run",
+                "--model",
+                str(model),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(ROOT / "credentials.yml"),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(engine_port),
+            ],
+            env=quiet_tf,
+        ),
+        Child(
+            "actions",
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+            env={**shared, "PYTHONWARNINGS": "ignore"},
+        ),
+        Child("gateway", [sys.executable, "-m", "bot.cli", "gateway"], env=shared),
+    ]
+
+
+def run_all(settings: Settings, model: Path) -> int:
+    """Run until Ctrl-C, SIGTERM or a child's exit; then stop every child. Returns an exit code."""
+    procs = children(settings, model)
+    stopping = threading.Event()
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    for child in procs:
+        child.start()
+    print(f"[coach  ] web widget on http://{settings.host}:{settings.port}  (Ctrl-C stops all)")
+    exit_code = 0
+    while not stopping.wait(0.5):
+        dead = [c for c in procs if c.process is not None and c.process.poll() is not None]
+        if dead:
+            print(f"[coach  ] {dead[0].name} exited with {dead[0].process.returncode}; stopping")  # type: ignore[union-attr]
+            exit_code = 1
+            break
+    stop_all(procs)
+    return exit_code
+
+
+def stop_all(procs: list[Child]) -> None:
+    """SIGTERM every group, wait, then SIGKILL whatever is left."""
+    for child in procs:
+        child.signal_group(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for child in procs:
+        if child.process is None:
+            continue
+        try:
+            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.signal_group(signal.SIGKILL)
+            child.process.wait()
+    print("[coach  ] stopped")

@@ -1,0 +1,155 @@
+"""One user turn, whatever the channel: check the text, keep it if the engine is away, reply.
+
+Every channel calls `TurnService.handle`. Messages are handled one at a time per sender, so
+a message kept while the engine was down always reaches the engine before a newer one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from bot.channels.push import PushHub
+from bot.content.system import system_message
+from bot.engine_client import BotMessage, EngineClient, EngineUnavailable
+from bot.logs import pseudonym
+from bot.store import messages as kept_store
+from bot.store import people
+from bot.store.db import unit_of_work
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+REPLAY_MEMORY = 32
+
+
+def system_reply(key: str, language: str) -> BotMessage:
+    """A gateway-made reply (no buttons) in the person's language."""
+    return BotMessage(text=system_message(key, language), buttons=[])
+
+
+def invalid_text_reason(text: str) -> str | None:
+    """Why a message cannot go to the engine, as a system-message key, or None if it can."""
+    if not text.strip():
+        return "empty_message"
+    if len(text) > MAX_MESSAGE_CHARS:
+        return "message_too_long"
+    return None
+
+
+@dataclass
+class TurnService:
+    """Sends turns to the engine, keeps what it cannot take, and redelivers it later."""
+
+    engine: EngineClient
+    hub: PushHub
+    database_url: str
+
+    def __post_init__(self) -> None:
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._answered: defaultdict[str, OrderedDict[str, list[BotMessage]]] = defaultdict(
+            OrderedDict
+        )
+
+    async def _db(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        def run() -> Any:
+            with unit_of_work(self.database_url) as session:
+                return fn(session, *args, **kwargs)
+
+        return await asyncio.to_thread(run)
+
+    async def language_of(self, sender_id: str) -> str:
+        """The person's current language (English until they choose)."""
+        profile = await self._db(people.load_profile, sender_id)
+        return profile.language if profile else "en"
+
+    async def handle(
+        self, sender_id: str, channel: str, text: str, message_id: str | None = None
+    ) -> list[BotMessage]:
+        """One turn; the same `message_id` twice returns the first answer again."""
+        reason = invalid_text_reason(text)
+        if reason is not None:
+            log.info("rejected message sender=%s reason=%s", pseudonym(sender_id), reason)
+            return [system_reply(reason, await self.language_of(sender_id))]
+        async with self._locks[sender_id]:
+            answered = self._answered[sender_id]
+            if message_id is not None and message_id in answered:
+                return answered[message_id]
+            replies = await self._turn(sender_id, channel, text.strip())
+            if message_id is not None:
+                answered[message_id] = replies
+                while len(answered) > REPLAY_MEMORY:
+                    answered.popitem(last=False)
+            return replies
+
+    async def _turn(self, sender_id: str, channel: str, text: str) -> list[BotMessage]:
+        earlier = await self._deliver_kept(sender_id)
+        if earlier is None:
+            await self._db(kept_store.keep_message, sender_id, channel, text)
+            log.warning("engine unavailable; message kept sender=%s", pseudonym(sender_id))
+            return [system_reply("engine_unavailable", await self.language_of(sender_id))]
+        try:
+            replies = await self.engine.send(sender_id, text, {"channel": channel})
+        except EngineUnavailable as exc:
+            await self._db(kept_store.keep_message, sender_id, channel, text)
+            log.warning(
+                "engine unavailable (%s); message kept sender=%s", exc, pseudonym(sender_id)
+            )
+            return [*earlier, system_reply("engine_unavailable", await self.language_of(sender_id))]
+        await self._after_turn(sender_id, channel)
+        return [*earlier, *replies]
+
+    async def _deliver_kept(self, sender_id: str) -> list[BotMessage] | None:
+        """Send this sender's kept messages in order; None if the engine is still away."""
+        pending: list[kept_store.Kept] = await self._db(kept_store.pending_for, sender_id)
+        replies: list[BotMessage] = []
+        for kept in pending:
+            try:
+                replies.extend(
+                    await self.engine.send(sender_id, kept.text, {"channel": kept.channel})
+                )
+            except EngineUnavailable:
+                await self._db(kept_store.count_attempt, kept.id)
+                return None
+            await self._db(kept_store.mark_delivered, kept.id)
+            await self._after_turn(sender_id, kept.channel)
+            log.info("kept message delivered sender=%s", pseudonym(sender_id))
+        if pending:
+            language = await self.language_of(sender_id)
+            return [system_reply("delayed_replies", language), *replies]
+        return replies
+
+    async def _after_turn(self, sender_id: str, channel: str) -> None:
+        """Count the turn; after a refusal of consent, keep nothing but the refusal."""
+
+        def run() -> None:
+            with unit_of_work(self.database_url) as session:
+                profile = people.load_profile(session, sender_id)
+                if profile is not None and profile.consent == people.CONSENT_REFUSED:
+                    kept_store.forget_tracker(session, sender_id)
+                else:
+                    people.touch_conversation(session, sender_id, channel)
+
+        await asyncio.to_thread(run)
+
+    async def redeliver_all(self) -> int:
+        """Deliver every sender's kept messages; push replies or hold them. Returns senders done."""
+        done = 0
+        for sender_id in await self._db(kept_store.senders_with_pending):
+            async with self._locks[sender_id]:
+                replies = await self._deliver_kept(sender_id)
+            if replies is None:
+                break
+            done += 1
+            payload = [dict(r) for r in replies]
+            if not await self.hub.push(sender_id, payload):
+                await self._db(kept_store.hold_replies, sender_id, payload)
+        return done
+
+    async def held_replies(self, sender_id: str) -> list[dict[str, Any]]:
+        """Replies produced while the person was away, to show on their next connection."""
+        result: list[dict[str, Any]] = await self._db(kept_store.take_held_replies, sender_id)
+        return result

@@ -1,0 +1,70 @@
+"""Small clients the tests use to talk to a live gateway like the widget does."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def http_json(
+    method: str, url: str, body: Any = None, token: str | None = None, raw: bytes | None = None
+) -> tuple[int, Any]:
+    """Send JSON (or raw bytes) and return (status, decoded JSON body)."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - local URL
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+@dataclass
+class WebChat:
+    """One web conversation through the gateway's HTTP API."""
+
+    gateway_url: str
+    language: str = "en"
+    token: str = ""
+    transcript: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+
+    def start(self, invite: str | None = None) -> WebChat:
+        """POST /api/sessions and keep the token."""
+        body: dict[str, Any] = {"language": self.language}
+        if invite:
+            body["invite"] = invite
+        status, answer = http_json("POST", f"{self.gateway_url}/api/sessions", body)
+        assert status == 201, answer
+        self.token = answer["token"]
+        return self
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        """One turn; returns the bot's messages."""
+        status, answer = http_json(
+            "POST", f"{self.gateway_url}/api/messages", {"text": text}, token=self.token
+        )
+        assert status == 200, answer
+        messages: list[dict[str, Any]] = answer["messages"]
+        self.transcript.append((text, messages))
+        return messages
+
+    @property
+    def sender_id(self) -> str:
+        """The server-chosen sender id inside the token."""
+        return self.token.rpartition(".")[0]
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    """All message texts of a reply, joined, for assertions."""
+    return "\n".join(m["text"] for m in messages)
+
+
+def payloads(messages: list[dict[str, Any]]) -> list[str]:
+    """All button payloads of a reply."""
+    return [b["payload"] for m in messages for b in m.get("buttons", [])]
