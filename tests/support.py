@@ -68,3 +68,36 @@ def texts(messages: list[dict[str, Any]]) -> str:
 def payloads(messages: list[dict[str, Any]]) -> list[str]:
     """All button payloads of a reply."""
     return [b["payload"] for m in messages for b in m.get("buttons", [])]
+
+
+def domain_texts(response: str, language: str) -> set[str]:
+    """Every variant text of a domain response in one language (the unconditioned one is English)."""
+    import functools
+
+    import yaml
+
+    from bot.config import ROOT
+
+    @functools.cache
+    def responses() -> dict[str, list[dict[str, Any]]]:
+        with (ROOT / "domain.yml").open(encoding="utf-8") as handle:
+            loaded: dict[str, list[dict[str, Any]]] = yaml.safe_load(handle)["responses"]
+            return loaded
+
+    def variant_language(variant: dict[str, Any]) -> str:
+        for condition in variant.get("condition") or []:
+            if condition.get("name") == "language":
+                return str(condition["value"])
+        return "en"
+
+    return {
+        " ".join(v["text"].split())
+        for v in responses()[response]
+        if variant_language(v) == language
+    }
+
+
+def said(messages: list[dict[str, Any]], response: str, language: str = "en") -> bool:
+    """Whether the reply contains the given domain response in the given language."""
+    wanted = domain_texts(response, language)
+    return any(" ".join(m["text"].split()) in wanted for m in messages)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient as _TestClient
 from sqlalchemy import select
 
@@ -184,6 +184,11 @@ async def test_websocket_refuses_another_origin(client: TestClient) -> None:
 async def test_websocket_refuses_a_bad_token(client: TestClient) -> None:
     response = await client.get("/api/ws?token=web-x.nope")
     assert response.status == 401
+    origin = f"http://{client.host}:{client.port}"
+    async with client.ws_connect("/api/ws?token=web-x.nope", headers={"Origin": origin}) as ws:
+        message = await ws.receive()
+        assert message.type == WSMsgType.CLOSE
+        assert ws.close_code == 4401
 
 
 async def test_websocket_turn_from_the_same_origin(client: TestClient, settings: Settings) -> None:
@@ -195,6 +200,7 @@ async def test_websocket_turn_from_the_same_origin(client: TestClient, settings:
         await ws.send_json({"type": "message", "text": "hello", "id": "c1"})
         frame = await ws.receive_json()
         assert frame["type"] == "reply" and frame["reply_to"] == "c1"
+        assert frame["language"] == "en"
         assert "kept your message" in frame["messages"][0]["text"]
         await ws.close()
         assert ws.closed

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
-from bot.app_keys import SERVICES, SETTINGS
+from bot.app_keys import SERVICES, SETTINGS, Services
 from bot.channels.web import tokens
 from bot.content.system import ui_text
 from bot.logs import pseudonym
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CHANNEL = "web"
 MAX_BODY_BYTES = 16 * 1024
+UNAUTHORISED_CLOSE_CODE = 4401
 
 
 def json_error(status: int, error: str) -> web.Response:
@@ -106,7 +107,8 @@ async def post_message(request: web.Request) -> web.Response:
     turns = request.app[SERVICES].turns
     held = await turns.held_replies(sender_id)
     replies = await turns.handle(sender_id, CHANNEL, text, message_id)
-    return web.json_response({"messages": [*held, *replies]})
+    language = await turns.language_of(sender_id)
+    return web.json_response({"messages": [*held, *replies], "language": language})
 
 
 def same_origin(request: web.Request) -> bool:
@@ -124,9 +126,14 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     if not same_origin(request):
         return json_error(403, "cross-origin WebSocket refused")
     sender_id = await authorised_sender(request, request.query.get("token"))
-    if sender_id is None:
-        return json_error(401, "missing or unknown token")
     ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_BODY_BYTES)
+    if sender_id is None:
+        if not ws.can_prepare(request).ok:
+            return json_error(401, "missing or unknown token")
+        # A browser cannot read an HTTP 401 on a WebSocket; a close code it can read.
+        await ws.prepare(request)
+        await ws.close(code=UNAUTHORISED_CLOSE_CODE, message=b"missing or unknown token")
+        return ws
     await ws.prepare(request)
     services = request.app[SERVICES]
 
@@ -147,21 +154,31 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-async def _ws_turn(ws: web.WebSocketResponse, services: Any, sender_id: str, data: str) -> None:
+async def _ws_turn(
+    ws: web.WebSocketResponse, services: Services, sender_id: str, data: str
+) -> None:
     try:
         frame = json.loads(data)
     except json.JSONDecodeError:
         await ws.send_json({"type": "error", "error": "malformed JSON"})
         return
+    message_id = frame.get("id") if isinstance(frame, dict) else None
     if not isinstance(frame, dict) or frame.get("type") != "message":
-        await ws.send_json({"type": "error", "error": "expected a message frame"})
+        await ws.send_json(
+            {"type": "error", "error": "expected a message frame", "reply_to": message_id}
+        )
         return
-    text, message_id = frame.get("text"), frame.get("id")
+    text = frame.get("text")
     if not isinstance(text, str) or (message_id is not None and not isinstance(message_id, str)):
-        await ws.send_json({"type": "error", "error": "text and id must be strings"})
+        await ws.send_json(
+            {"type": "error", "error": "text and id must be strings", "reply_to": message_id}
+        )
         return
     replies = await services.turns.handle(sender_id, CHANNEL, text, message_id)
-    await ws.send_json({"type": "reply", "reply_to": message_id, "messages": replies})
+    language = await services.turns.language_of(sender_id)
+    await ws.send_json(
+        {"type": "reply", "reply_to": message_id, "messages": replies, "language": language}
+    )
 
 
 async def get_ui_text(_request: web.Request) -> web.Response:

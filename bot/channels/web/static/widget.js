@@ -1,0 +1,730 @@
+// Co-create Coach web chat widget. A plain ES module: no build step and nothing external.
+//
+// Talks to the gateway on the same origin:
+//   GET  /api/ui-text                  -> {"en": {key: text}, "cy": {...}} (data/content/widget.yml)
+//   POST /api/sessions                 -> {"token": "..."}
+//   GET  /api/ws?token=...             WebSocket, the main path for messages and pushes
+//   POST /api/messages (Bearer token)  fallback when the WebSocket cannot connect
+// Message text is only ever rendered with textContent.
+
+const STORE_KEYS = {
+  token: "coach.token",
+  language: "coach.language",
+  invite: "coach.invite",
+  history: "coach.history",
+  pending: "coach.pending",
+};
+// The token lives in localStorage so a new tab resumes the conversation. The on-screen history
+// (health information) stays in sessionStorage: it survives reloads and reconnects in this tab,
+// but is not left on a shared phone once the tab is closed.
+const historyStore = () => window.sessionStorage;
+const HISTORY_LIMIT = 300;
+const LANGUAGES = ["en", "cy"];
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 10000];
+const WS_FAILURES_BEFORE_HTTP = 2;
+// A socket that closes this soon after opening, having heard nothing, counts as a failed one.
+const WS_STABLE_AFTER_MS = 2000;
+const UI_TEXT_TIMEOUT_MS = 4000;
+const HTTP_TIMEOUT_MS = 30000;
+const RATE_LIMIT_RETRY_MS = 5000;
+// Close codes the gateway uses when the token is unknown or expired.
+const WS_AUTH_CLOSE_CODES = new Set([1008, 4001, 4401]);
+
+// Last resort only, used when GET /api/ui-text fails. The real labels are in widget.yml.
+const FALLBACK_TEXT = {
+  en: {
+    title: "Co-create Coach",
+    choose_language: "Choose your language",
+    language_name: "English",
+    language_toggle_label: "Cymraeg (switch to Welsh)",
+    log_label: "Conversation",
+    input_label: "Your message",
+    input_placeholder: "Type your message",
+    send: "Send",
+    speaker_bot: "Coach:",
+    speaker_user: "You:",
+    typing: "Coach is typing…",
+    connecting: "Connecting…",
+    reconnecting: "Connection lost. Reconnecting…",
+    offline: "You are offline. Your messages will be sent when you are back online.",
+    error_start: "Sorry, the chat could not start. Please check your connection and try again.",
+    error_send: "Sorry, something went wrong with that message. Please try again.",
+    error_rate_limited: "You are sending messages quickly. Please wait a moment, then try again.",
+  },
+  cy: {
+    title: "Hyfforddwr Cyd-greu",
+    choose_language: "Dewiswch eich iaith",
+    language_name: "Cymraeg",
+    language_toggle_label: "English (newid i'r Saesneg)",
+    log_label: "Sgwrs",
+    input_label: "Eich neges",
+    input_placeholder: "Teipiwch eich neges",
+    send: "Anfon",
+    speaker_bot: "Hyfforddwr:",
+    speaker_user: "Chi:",
+    typing: "Mae'r hyfforddwr yn teipio…",
+    connecting: "Yn cysylltu…",
+    reconnecting: "Collwyd y cysylltiad. Yn ailgysylltu…",
+    offline:
+      "Rydych chi all-lein. Bydd eich negeseuon yn cael eu hanfon pan fyddwch chi ar-lein eto.",
+    error_start:
+      "Mae'n ddrwg gennym, doedd dim modd dechrau'r sgwrs. Gwiriwch eich cysylltiad a rhowch gynnig arall arni.",
+    error_send:
+      "Mae'n ddrwg gennym, aeth rhywbeth o'i le gyda'r neges yna. Rhowch gynnig arall arni.",
+    error_rate_limited:
+      "Rydych chi'n anfon negeseuon yn gyflym. Arhoswch funud, yna rhowch gynnig arall arni.",
+  },
+};
+
+const state = {
+  text: FALLBACK_TEXT,
+  language: "en",
+  token: null,
+  invite: null,
+  /** @type {{kind: "bot"|"user", text: string, lang: string, buttons?: {title: string, payload: string}[], chosen?: number}[]} */
+  history: [],
+  /** Messages sent but not yet answered. `wsGen` is the socket they went out on; `http` marks a POST in flight. */
+  /** @type {{id: string, text: string, wsGen?: number, http?: boolean}[]} */
+  pending: [],
+  ws: null,
+  wsOpen: false,
+  wsGen: 0,
+  wsFailures: 0,
+  everConnected: false,
+  reconnectAttempt: 0,
+  reconnectTimer: null,
+  httpMode: false,
+  httpBusy: false,
+  httpHealthy: false,
+  errorKey: null,
+  sessionPromise: null,
+};
+
+const $ = (id) => document.getElementById(id);
+const els = {};
+
+// ---------------------------------------------------------------- storage
+
+function storageGet(store, key) {
+  try {
+    return store.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function storageSet(store, key, value) {
+  try {
+    if (value === null || value === undefined) store.removeItem(key);
+    else store.setItem(key, value);
+  } catch {
+    // Private browsing or a full quota: the chat still works, it just won't survive a reload.
+  }
+}
+
+function loadJson(store, key, fallback) {
+  const raw = storageGet(store, key);
+  if (!raw) return fallback;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return fallback;
+  }
+}
+
+function saveHistory() {
+  if (state.history.length > HISTORY_LIMIT) state.history.splice(0, state.history.length - HISTORY_LIMIT);
+  storageSet(historyStore(), STORE_KEYS.history, JSON.stringify(state.history));
+}
+
+function savePending() {
+  const plain = state.pending.map(({ id, text }) => ({ id, text }));
+  storageSet(historyStore(), STORE_KEYS.pending, JSON.stringify(plain));
+}
+
+function clearConversation() {
+  for (const key of [STORE_KEYS.token, STORE_KEYS.language, STORE_KEYS.invite]) {
+    storageSet(window.localStorage, key, null);
+  }
+  storageSet(historyStore(), STORE_KEYS.history, null);
+  storageSet(historyStore(), STORE_KEYS.pending, null);
+  state.token = null;
+  state.history = [];
+  state.pending = [];
+}
+
+// ---------------------------------------------------------------- labels
+
+function textFor(language, key) {
+  return state.text[language]?.[key] ?? FALLBACK_TEXT[language]?.[key] ?? FALLBACK_TEXT.en[key] ?? "";
+}
+
+const t = (key) => textFor(state.language, key);
+const otherLanguage = () => (state.language === "cy" ? "en" : "cy");
+
+async function loadUiText() {
+  try {
+    const response = await fetch("/api/ui-text", {
+      headers: { Accept: "application/json" },
+      signal: timeoutSignal(UI_TEXT_TIMEOUT_MS),
+    });
+    if (!response.ok) return;
+    const data = await response.json();
+    const merged = {};
+    for (const language of LANGUAGES) {
+      const labels = data?.[language];
+      merged[language] = { ...FALLBACK_TEXT[language] };
+      if (labels && typeof labels === "object") {
+        for (const [key, value] of Object.entries(labels)) {
+          if (typeof value === "string") merged[language][key] = value;
+        }
+      }
+    }
+    state.text = merged;
+  } catch {
+    // Keep the fallback labels.
+  }
+}
+
+function applyText() {
+  document.documentElement.lang = state.language;
+  document.title = t("title");
+  for (const el of document.querySelectorAll("[data-i18n]")) {
+    el.textContent = textFor(el.dataset.i18nLang || state.language, el.dataset.i18n);
+  }
+  for (const el of document.querySelectorAll("[data-i18n-placeholder]")) {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  }
+  els.log.setAttribute("aria-label", t("log_label"));
+  const other = otherLanguage();
+  els.toggle.textContent = textFor(other, "language_name");
+  els.toggle.lang = other;
+  els.toggle.setAttribute("aria-label", t("language_toggle_label"));
+  for (const el of els.log.querySelectorAll(".speaker-bot")) el.textContent = t("speaker_bot");
+  for (const el of els.log.querySelectorAll(".speaker-user")) el.textContent = t("speaker_user");
+  updateTyping();
+  updateStatus();
+}
+
+function setLanguage(language) {
+  if (!LANGUAGES.includes(language)) return;
+  state.language = language;
+  storageSet(window.localStorage, STORE_KEYS.language, language);
+  applyText();
+}
+
+/**
+ * The UI follows a language switch asked for in the conversation: typing "Cymraeg" or
+ * "English", or a chip whose payload is the engine's switch_language intent.
+ */
+function languageAskedFor(said, payload) {
+  const words = said.trim().toLowerCase();
+  const named = LANGUAGES.find((l) => textFor(l, "language_name").toLowerCase() === words);
+  if (named) return named;
+  const intent = /^\/switch_language\b.*"language"\s*:\s*"(en|cy)"/.exec(payload);
+  return intent ? intent[1] : undefined;
+}
+
+// ---------------------------------------------------------------- rendering
+
+function renderEntry(entry, chipsEnabled) {
+  const wrapper = document.createElement("div");
+  wrapper.className = `message message-${entry.kind}`;
+
+  const speaker = document.createElement("span");
+  speaker.className = `visually-hidden speaker-${entry.kind}`;
+  speaker.textContent = t(entry.kind === "bot" ? "speaker_bot" : "speaker_user");
+  wrapper.append(speaker);
+
+  if (entry.text) {
+    const bubble = document.createElement("p");
+    bubble.className = `bubble bubble-${entry.kind}`;
+    bubble.dataset.testid = entry.kind === "bot" ? "bot-bubble" : "user-bubble";
+    if (entry.lang) bubble.lang = entry.lang;
+    bubble.textContent = entry.text;
+    wrapper.append(bubble);
+  }
+
+  if (entry.kind === "bot" && entry.buttons?.length) {
+    const chips = document.createElement("div");
+    chips.className = "chips";
+    chips.setAttribute("role", "group");
+    entry.buttons.forEach((button, index) => {
+      const chip = document.createElement("button");
+      chip.type = "button";
+      chip.className = "chip";
+      chip.dataset.testid = "chip";
+      if (entry.lang) chip.lang = entry.lang;
+      chip.textContent = button.title;
+      chip.disabled = !chipsEnabled;
+      if (entry.chosen === index) chip.classList.add("chip-chosen");
+      chip.addEventListener("click", () => chooseChip(entry, index, chip));
+      chips.append(chip);
+    });
+    wrapper.append(chips);
+  }
+  return wrapper;
+}
+
+function renderHistory() {
+  els.log.replaceChildren();
+  let lastUser = -1;
+  state.history.forEach((entry, index) => {
+    if (entry.kind === "user") lastUser = index;
+  });
+  const fragment = document.createDocumentFragment();
+  state.history.forEach((entry, index) => fragment.append(renderEntry(entry, index > lastUser)));
+  els.log.append(fragment);
+  scrollToEnd();
+}
+
+function appendEntry(entry) {
+  state.history.push(entry);
+  saveHistory();
+  els.log.append(renderEntry(entry, true));
+  scrollToEnd();
+}
+
+function scrollToEnd() {
+  els.log.scrollTop = els.log.scrollHeight;
+}
+
+function disableChips() {
+  const hadFocus = els.log.contains(document.activeElement);
+  for (const chip of els.log.querySelectorAll(".chip")) chip.disabled = true;
+  if (hadFocus) els.input.focus();
+}
+
+function showBotMessages(messages, language) {
+  if (!Array.isArray(messages)) return;
+  if (language) setLanguage(language);
+  for (const message of messages) {
+    const text = typeof message?.text === "string" ? message.text : "";
+    const buttons = Array.isArray(message?.buttons)
+      ? message.buttons
+          .filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
+          .map((b) => ({ title: b.title, payload: b.payload }))
+      : [];
+    if (!text && buttons.length === 0) continue;
+    appendEntry({ kind: "bot", text, lang: state.language, buttons });
+  }
+}
+
+function updateTyping() {
+  const waiting = state.pending.some((item) => item.http || item.wsGen === state.wsGen && state.wsOpen);
+  els.typing.hidden = !waiting;
+  // Filled only while shown, so screen readers announce it once when it appears.
+  els.typingText.textContent = waiting ? t("typing") : "";
+}
+
+function updateStatus() {
+  let key = null;
+  let isError = false;
+  if (!navigator.onLine) {
+    key = "offline";
+  } else if (state.errorKey) {
+    key = state.errorKey;
+    isError = true;
+  } else if (state.token && !state.wsOpen && !(state.httpMode && state.httpHealthy)) {
+    if (state.everConnected || state.wsFailures > 0) key = "reconnecting";
+    else if (state.pending.length) key = "connecting";
+  }
+  els.status.hidden = key === null;
+  els.status.classList.toggle("status-error", isError);
+  els.status.dataset.state = key ?? "ok";
+  els.status.textContent = key ? t(key) : "";
+}
+
+function showError(key) {
+  state.errorKey = key;
+  updateStatus();
+}
+
+function clearError() {
+  if (state.errorKey) {
+    state.errorKey = null;
+    updateStatus();
+  }
+}
+
+// ---------------------------------------------------------------- sending
+
+function newId() {
+  if (typeof crypto.randomUUID === "function") {
+    try {
+      return crypto.randomUUID();
+    } catch {
+      // Not a secure context: fall through.
+    }
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function sendText(text, shownAs) {
+  const trimmed = text.trim();
+  if (!trimmed) return;
+  clearError();
+  disableChips();
+  const named = languageAskedFor(shownAs ?? trimmed, trimmed);
+  if (named && named !== state.language) setLanguage(named);
+  appendEntry({ kind: "user", text: shownAs ?? trimmed, lang: state.language });
+  state.pending.push({ id: newId(), text: trimmed });
+  savePending();
+  dispatchPending();
+}
+
+function chooseChip(entry, index, chip) {
+  const button = entry.buttons?.[index];
+  if (!button || chip.disabled) return;
+  entry.chosen = index;
+  chip.classList.add("chip-chosen");
+  saveHistory();
+  sendText(button.payload, button.title);
+}
+
+function dispatchPending() {
+  if (state.wsOpen && state.ws) {
+    for (const item of state.pending) {
+      if (item.http || item.wsGen === state.wsGen) continue;
+      state.ws.send(JSON.stringify({ type: "message", text: item.text, id: item.id }));
+      item.wsGen = state.wsGen;
+    }
+  } else if (state.httpMode) {
+    void postNext();
+  }
+  updateTyping();
+  updateStatus();
+}
+
+function answer(id) {
+  const index = state.pending.findIndex((item) => item.id === id);
+  if (index === -1) return false;
+  state.pending.splice(index, 1);
+  savePending();
+  return true;
+}
+
+/** The HTTP fallback sends one message at a time, in order. */
+async function postNext() {
+  if (state.httpBusy || state.wsOpen) return;
+  const item = state.pending.find((p) => !p.http);
+  if (!item) return;
+  state.httpBusy = true;
+  item.http = true;
+  updateTyping();
+  let retryAfter = null;
+  try {
+    const response = await fetch("/api/messages", {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        Authorization: `Bearer ${state.token}`,
+      },
+      // The id lets the gateway drop a message it already took over a socket that then dropped.
+      body: JSON.stringify({ text: item.text, id: item.id }),
+      signal: timeoutSignal(HTTP_TIMEOUT_MS),
+    });
+    state.httpHealthy = true;
+    if (response.ok) {
+      const data = await response.json();
+      answer(item.id);
+      clearError();
+      showBotMessages(data?.messages, data?.language);
+    } else if (response.status === 401) {
+      item.http = false;
+      if (await startSession()) {
+        retryAfter = 0;
+        state.wsFailures = 0;
+        reconnectNow();
+      } else {
+        retryAfter = BACKOFF_MS.at(-1);
+      }
+    } else if (response.status === 429) {
+      item.http = false;
+      showError("error_rate_limited");
+      const header = Number(response.headers.get("Retry-After"));
+      retryAfter = header > 0 ? header * 1000 : RATE_LIMIT_RETRY_MS;
+    } else {
+      // 400 and other refusals will not succeed on a retry.
+      answer(item.id);
+      showError("error_send");
+    }
+  } catch {
+    item.http = false;
+    state.httpHealthy = false;
+    retryAfter = BACKOFF_MS[Math.min(state.reconnectAttempt, BACKOFF_MS.length - 1)];
+  } finally {
+    state.httpBusy = false;
+  }
+  updateTyping();
+  updateStatus();
+  if (retryAfter === null) void postNext();
+  else window.setTimeout(() => dispatchPending(), retryAfter);
+}
+
+// ---------------------------------------------------------------- session
+
+function startSession() {
+  if (!state.sessionPromise) {
+    state.sessionPromise = createSession().finally(() => {
+      state.sessionPromise = null;
+    });
+  }
+  return state.sessionPromise;
+}
+
+async function createSession() {
+  const body = { language: state.language };
+  if (state.invite) body.invite = state.invite;
+  try {
+    const response = await fetch("/api/sessions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body),
+      signal: timeoutSignal(HTTP_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error(`session ${response.status}`);
+    const data = await response.json();
+    if (typeof data?.token !== "string" || !data.token) throw new Error("no token");
+    state.token = data.token;
+    storageSet(window.localStorage, STORE_KEYS.token, state.token);
+    storageSet(window.localStorage, STORE_KEYS.invite, state.invite);
+    // The invite has been used; reloading the page should resume, not look like a new link.
+    const url = new URL(window.location.href);
+    if (url.searchParams.has("invite")) {
+      url.searchParams.delete("invite");
+      window.history.replaceState(null, "", url);
+    }
+    // Messages sent over a socket for the old token must go again on the new one.
+    for (const item of state.pending) {
+      item.wsGen = undefined;
+      item.http = false;
+    }
+    return true;
+  } catch {
+    showError("error_start");
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------- WebSocket
+
+function connect() {
+  window.clearTimeout(state.reconnectTimer);
+  state.reconnectTimer = null;
+  if (!state.token || state.ws) return;
+  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  const url = `${scheme}//${window.location.host}/api/ws?token=${encodeURIComponent(state.token)}`;
+  let ws;
+  try {
+    ws = new WebSocket(url);
+  } catch {
+    onSocketGone(null, false, 1006);
+    return;
+  }
+  state.ws = ws;
+  let opened = false;
+  let stable = false;
+  let stableTimer = null;
+  const markStable = () => {
+    window.clearTimeout(stableTimer);
+    if (stable || state.ws !== ws) return;
+    stable = true;
+    state.wsFailures = 0;
+    state.reconnectAttempt = 0;
+  };
+
+  ws.addEventListener("open", () => {
+    opened = true;
+    state.wsOpen = true;
+    state.wsGen += 1;
+    state.everConnected = true;
+    state.httpMode = false;
+    stableTimer = window.setTimeout(markStable, WS_STABLE_AFTER_MS);
+    clearError();
+    dispatchPending();
+  });
+
+  ws.addEventListener("message", (event) => {
+    markStable();
+    let frame;
+    try {
+      frame = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    handleFrame(frame);
+  });
+
+  ws.addEventListener("close", (event) => {
+    window.clearTimeout(stableTimer);
+    void onSocketGone(ws, opened && stable, event.code);
+  });
+}
+
+function handleFrame(frame) {
+  if (!frame || typeof frame !== "object") return;
+  if (frame.type === "reply") {
+    // A reply to a message that is no longer pending is a duplicate of one already shown.
+    if (frame.reply_to && !answer(frame.reply_to)) return;
+    clearError();
+    showBotMessages(frame.messages, frame.language);
+  } else if (frame.type === "push") {
+    showBotMessages(frame.messages, frame.language);
+  } else if (frame.type === "error") {
+    if (frame.reply_to) answer(frame.reply_to);
+    else {
+      // Without reply_to the failed message is unknown: stop waiting for all of them.
+      state.pending = [];
+      savePending();
+    }
+    showError(frame.error === "rate_limited" ? "error_rate_limited" : "error_send");
+  }
+  updateTyping();
+  updateStatus();
+}
+
+async function onSocketGone(ws, worked, code) {
+  if (ws && state.ws !== ws) return;
+  state.ws = null;
+  state.wsOpen = false;
+  if (!worked) state.wsFailures += 1;
+  if (state.wsFailures >= WS_FAILURES_BEFORE_HTTP) state.httpMode = true;
+  updateTyping();
+  updateStatus();
+
+  if (WS_AUTH_CLOSE_CODES.has(code) && (await startSession())) {
+    state.reconnectAttempt = 0;
+    connect();
+    return;
+  }
+  if (state.httpMode) void postNext();
+  scheduleReconnect();
+}
+
+function scheduleReconnect() {
+  if (state.reconnectTimer !== null || state.ws) return;
+  const delay = BACKOFF_MS[Math.min(state.reconnectAttempt, BACKOFF_MS.length - 1)];
+  state.reconnectAttempt += 1;
+  state.reconnectTimer = window.setTimeout(() => {
+    state.reconnectTimer = null;
+    connect();
+  }, delay);
+}
+
+function reconnectNow() {
+  if (!state.token || state.wsOpen) return;
+  state.reconnectAttempt = 0;
+  if (!state.ws) connect();
+  dispatchPending();
+}
+
+// ---------------------------------------------------------------- screens
+
+function timeoutSignal(ms) {
+  if (typeof AbortSignal.timeout === "function") return AbortSignal.timeout(ms);
+  const controller = new AbortController();
+  window.setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}
+
+function showChooser() {
+  els.chat.hidden = true;
+  els.chooser.hidden = false;
+  $("chooser-status-slot").append(els.status);
+}
+
+function showChat() {
+  els.chooser.hidden = true;
+  els.chat.hidden = false;
+  $("chat-status-slot").append(els.status);
+  renderHistory();
+  applyText();
+}
+
+async function choose(language) {
+  const buttons = els.chooser.querySelectorAll("[data-choose]");
+  for (const button of buttons) button.disabled = true;
+  setLanguage(language);
+  clearError();
+  const ok = await startSession();
+  for (const button of buttons) button.disabled = false;
+  if (!ok) return;
+  clearError();
+  showChat();
+  connect();
+  els.input.focus();
+}
+
+function bindEvents() {
+  for (const button of els.chooser.querySelectorAll("[data-choose]")) {
+    button.addEventListener("click", () => choose(button.dataset.choose));
+  }
+  els.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = els.input.value;
+    if (!text.trim()) {
+      els.input.focus();
+      return;
+    }
+    els.input.value = "";
+    sendText(text);
+  });
+  els.toggle.addEventListener("click", () => {
+    const other = otherLanguage();
+    setLanguage(other);
+    sendText(textFor(other, "language_name"));
+  });
+  window.addEventListener("online", () => {
+    updateStatus();
+    reconnectNow();
+  });
+  window.addEventListener("offline", updateStatus);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") reconnectNow();
+  });
+}
+
+async function main() {
+  Object.assign(els, {
+    chooser: $("chooser"),
+    chat: $("chat"),
+    log: $("log"),
+    typing: $("typing"),
+    typingText: $("typing-text"),
+    status: $("status"),
+    form: $("composer"),
+    input: $("input"),
+    toggle: $("language-toggle"),
+  });
+  await loadUiText();
+
+  const urlInvite = new URLSearchParams(window.location.search).get("invite");
+  const storedInvite = storageGet(window.localStorage, STORE_KEYS.invite);
+  // A different invite link on this device starts a new conversation for that invite.
+  if (urlInvite && urlInvite !== storedInvite) clearConversation();
+  state.invite = urlInvite || storedInvite;
+  state.token = storageGet(window.localStorage, STORE_KEYS.token);
+  const storedLanguage = storageGet(window.localStorage, STORE_KEYS.language);
+  state.language = LANGUAGES.includes(storedLanguage) ? storedLanguage : "en";
+  state.history = loadJson(historyStore(), STORE_KEYS.history, []);
+  if (!Array.isArray(state.history)) state.history = [];
+  const pending = loadJson(historyStore(), STORE_KEYS.pending, []);
+  state.pending = Array.isArray(pending)
+    ? pending.filter((p) => typeof p?.id === "string" && typeof p?.text === "string")
+    : [];
+
+  bindEvents();
+  applyText();
+  if (state.token) {
+    showChat();
+    connect();
+  } else {
+    showChooser();
+  }
+  document.body.dataset.ready = "true";
+}
+
+main();
