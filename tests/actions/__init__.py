@@ -1,0 +1,1 @@
+"""Tests of the Rasa custom actions against a real temporary SQLite store."""
