@@ -29,6 +29,23 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+FIGURES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def figures() -> list[str]:
+    """Lines of measured figures (e.g. the NLU evaluation), printed at the end of the run."""
+    return FIGURES
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures tests measured, so every run shows them, passed or not."""
+    if FIGURES:
+        terminalreporter.section("figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The model `make model` trains; trained here once if it is missing."""
