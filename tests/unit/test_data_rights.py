@@ -1,0 +1,187 @@
+"""Export, erasure, withdrawal and the audit log, on SQLite and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from bot.store import audit, data_rights, people, safety
+from bot.store import messages as kept_store
+from bot.store.db import get_engine, unit_of_work
+from bot.store.migrate import upgrade
+from bot.store.models import AuditEntry, ConsentRecord, Person, SafetyFlag
+from tests.support import rows_mentioning
+
+SENDER = "web-erase-me-4242"
+SAID = "SENTINEL-said-by-the-person-19af"
+
+# The columns Rasa 3.6's SQL tracker store gives its `events` table.
+EVENTS_DDL = (
+    "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+    "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+    "action_name VARCHAR(255), data TEXT)"
+)
+
+
+def populate(url: str) -> None:
+    """A person with consent, a conversation, kept and held messages, a flag, tracker events."""
+    upgrade(url)
+    with get_engine(url).begin() as connection:
+        connection.execute(text(EVENTS_DDL))
+        for i, (kind, data, intent) in enumerate(
+            [
+                ("user", {"text": SAID}, "greet"),
+                ("bot", {"text": "Hello! I'm Co-create Coach."}, None),
+                ("slot", {"name": "consent", "value": "given"}, None),
+            ]
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO events (id, sender_id, type_name, timestamp, intent_name, data) "
+                    "VALUES (:i, :s, :t, :ts, :n, :d)"
+                ),
+                {"i": i + 1, "s": SENDER, "t": kind, "ts": 1.7e9 + i, "n": intent,
+                 "d": json.dumps(data)},
+            )  # fmt: skip
+    with unit_of_work(url) as session:
+        people.enrol_web_person(session, SENDER, "cy", "INVITE1")
+        people.record_consent(session, SENDER, given=True, notice_version="v1")
+        people.touch_conversation(session, SENDER, "web")
+        kept_store.keep_message(session, SENDER, "web", SAID)
+        kept_store.hold_replies(session, SENDER, [{"text": "held", "buttons": []}])
+        safety.raise_flag(
+            session, SENDER, category="emergency", sign="chest_pain", channel="web",
+            source="message",
+        )  # fmt: skip
+        safety.ask_question(session, SENDER, "stroke", "cy")
+        people.enrol_web_person(session, "web-someone-else", "en", None)
+
+
+def test_export_holds_everything_and_is_audited(database_url: str) -> None:
+    populate(database_url)
+    with unit_of_work(database_url) as session:
+        document = data_rights.export_person(session, SENDER)
+    json.dumps(document)  # readable JSON, nothing exotic
+    assert document["person"]["sender_id"] == SENDER
+    assert document["person"]["language"] == "cy"
+    records = document["records"]
+    assert {"channel_identities", "consent_records", "conversations", "kept_messages",
+            "outbound_messages", "safety_flags", "safety_questions"} <= set(records)  # fmt: skip
+    assert records["safety_flags"][0]["sign"] == "chest_pain"
+    history = document["conversation_history"]
+    assert history[0] == {
+        "at": history[0]["at"], "event": "user", "from": "you", "text": SAID,
+        "understood_as": "greet",
+    }  # fmt: skip
+    assert history[1]["from"] == "coach"
+    assert "web-someone-else" not in json.dumps(document)
+    with unit_of_work(database_url) as session:
+        person = people.find_person(session, SENDER)
+        assert person is not None
+        [entry] = audit.entries_about(session, person.id)
+        assert (entry.actor_kind, entry.action) == ("system", "exported")
+
+
+def test_unknown_person_cannot_be_exported(database_url: str) -> None:
+    upgrade(database_url)
+    with unit_of_work(database_url) as session, pytest.raises(data_rights.UnknownPerson):
+        data_rights.export_person(session, "web-nobody")
+
+
+def test_erasure_leaves_no_row_with_their_sender_id_or_words(database_url: str) -> None:
+    populate(database_url)
+    with unit_of_work(database_url) as session:
+        person_id = people.find_person(session, SENDER).id  # type: ignore[union-attr]
+        data_rights.export_person(session, SENDER)
+    assert rows_mentioning(database_url, SENDER, SAID)
+    with unit_of_work(database_url) as session:
+        data_rights.request_erasure(session, SENDER)
+    with unit_of_work(database_url) as session:
+        assert data_rights.erase_person(session, SENDER) is True
+    assert rows_mentioning(database_url, SENDER, SAID) == []
+    with unit_of_work(database_url) as session:
+        actions = [
+            (e.action, e.subject_person_id, e.detail)
+            for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
+        assert actions == [
+            ("exported", person_id, "self_request"),
+            ("erased", person_id, "self_request"),
+        ]
+        # Someone else is untouched.
+        assert people.find_person(session, "web-someone-else") is not None
+        assert session.scalars(select(SafetyFlag)).all() == []
+
+
+def test_the_audit_log_is_append_only(database_url: str) -> None:
+    upgrade(database_url)
+    with unit_of_work(database_url) as session:
+        audit.record(session, actor_kind="clinician", actor_id="c-1", action="read",
+                     subject_person_id=7)  # fmt: skip
+    with unit_of_work(database_url) as session:
+        entry = session.scalars(select(AuditEntry)).one()
+        entry.detail = "changed"
+        with pytest.raises(audit.AppendOnlyError):
+            session.flush()
+        session.rollback()
+    with unit_of_work(database_url) as session:
+        session.delete(session.scalars(select(AuditEntry)).one())
+        with pytest.raises(audit.AppendOnlyError):
+            session.flush()
+        session.rollback()
+    # Below the ORM, the database itself refuses.
+    for statement in ("UPDATE audit_log SET detail = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError), get_engine(database_url).begin() as connection:
+            connection.execute(text(statement))
+    with pytest.raises(ValueError):
+        with unit_of_work(database_url) as session:
+            audit.record(session, actor_kind="hacker", action="read", subject_person_id=1)
+
+
+def test_withdrawal_keeps_only_the_withdrawal(database_url: str) -> None:
+    populate(database_url)
+    with unit_of_work(database_url) as session:
+        assert data_rights.may_contact(session, SENDER)
+        data_rights.withdraw_consent(session, SENDER, notice_version="v1")
+    with unit_of_work(database_url) as session:
+        assert not data_rights.may_contact(session, SENDER)
+        person = session.scalars(select(Person).where(Person.sender_id == SENDER)).one()
+        assert person.consent == people.CONSENT_WITHDRAWN
+        decisions = session.scalars(
+            select(ConsentRecord.decision)
+            .where(ConsentRecord.person_id == person.id)
+            .order_by(ConsentRecord.id)
+        ).all()
+        assert decisions == ["given", "withdrawn"]
+        document = data_rights.export_person(session, SENDER)
+    assert set(document["records"]) == {"channel_identities", "consent_records"}
+    assert document["conversation_history"] == []
+    assert rows_mentioning(database_url, SAID) == []
+
+
+def test_may_contact_only_with_consent_and_an_active_identity(database_url: str) -> None:
+    upgrade(database_url)
+    with unit_of_work(database_url) as session:
+        assert not data_rights.may_contact(session, "web-unknown")
+        people.enrol_web_person(session, "web-a", "en", None)
+        assert not data_rights.may_contact(session, "web-a")
+        people.record_consent(session, "web-a", given=True, notice_version="v1")
+        assert data_rights.may_contact(session, "web-a")
+        people.record_consent(session, "web-a", given=False, notice_version="v1")
+        assert not data_rights.may_contact(session, "web-a")
+
+
+def test_no_flag_is_kept_for_someone_who_refused(database_url: str) -> None:
+    upgrade(database_url)
+    with unit_of_work(database_url) as session:
+        people.enrol_web_person(session, "web-r", "en", None)
+        people.record_consent(session, "web-r", given=False, notice_version="v1")
+        flag = safety.raise_flag(
+            session, "web-r", category="distress", sign="distress", channel="web",
+            source="message",
+        )  # fmt: skip
+        assert flag is None
+        assert safety.open_flags(session) == []
