@@ -1,0 +1,154 @@
+"""The teach-back loop on SQLite and PostgreSQL: chunks, re-tries, follow-up, resuming."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.store import migrate
+from bot.store.db import unit_of_work
+from bot.store.models import (
+    TeachbackAttempt,
+    TeachbackFollowUp,
+    TeachbackPointResult,
+    TeachbackSession,
+)
+from bot.teachback import flow
+
+SENDER = "tb-sender"
+# The inhaler module: get-ready (shake, breathe-out), take-puff, after-puff.
+GOOD_FIRST = (
+    "shake it well, then breathe out fully away from the inhaler before it goes in my mouth"
+)
+
+
+def start(url: str, module: str | None = "inhaler", language: str = "en") -> None:
+    with unit_of_work(url) as session:
+        assert flow.start_or_resume(session, SENDER, module, language) is not None
+
+
+def answer(url: str, text: str, sender: str = SENDER) -> flow.Outcome:
+    with unit_of_work(url) as session:
+        return flow.handle_answer(session, sender, text)
+
+
+def current(url: str) -> TeachbackSession:
+    with unit_of_work(url) as session:
+        tb = flow.current_session(session, SENDER)
+        assert tb is not None
+        return tb
+
+
+def test_full_answer_moves_on_and_is_stored_with_evidence(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    outcome = answer(database_url, GOOD_FIRST)
+    assert outcome.kind == flow.ALL_COVERED and outcome.chunk_index == 1
+    assert current(database_url).chunk_id == "take-puff"
+    with unit_of_work(database_url) as session:
+        attempt = session.scalars(select(TeachbackAttempt)).one()
+        assert (attempt.chunk_id, attempt.attempt_number) == ("get-ready", 1)
+        assert attempt.answer_text is None  # no consent to keep the words
+        results = session.scalars(select(TeachbackPointResult)).all()
+        assert {r.key_point_id: r.covered for r in results} == {
+            "shake": True,
+            "breathe-out": True,
+        }
+        assert all(r.evidence for r in results)
+
+
+def test_acknowledgement_is_not_an_attempt(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    for said in ("yes", "OK, I understand", "iawn diolch"):
+        assert answer(database_url, said).kind == flow.OWN_WORDS
+    assert answer(database_url, "/start_teach_back").kind == flow.REPEAT
+    with unit_of_work(database_url) as session:
+        assert session.scalars(select(TeachbackAttempt)).all() == []
+
+
+def test_missed_points_are_asked_again_then_followed_up(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    first = answer(database_url, "I shake it well first")
+    assert first.kind == flow.RETRY
+    assert [p.id for p in first.missed] == ["breathe-out"]
+    assert current(database_url).pending == ["breathe-out"]
+    assert answer(database_url, "I don't know").kind == flow.RETRY  # gets the re-explanation
+    moved = answer(database_url, "something about the weather")
+    assert moved.kind == flow.MOVE_ON
+    assert current(database_url).chunk_id == "take-puff"
+    with unit_of_work(database_url) as session:
+        follow_up = session.scalars(select(TeachbackFollowUp)).one()
+        assert (follow_up.chunk_id, follow_up.missed_key_points) == ("get-ready", ["breathe-out"])
+        numbers = session.scalars(select(TeachbackAttempt.attempt_number)).all()
+        assert sorted(numbers) == [1, 2, 3]
+        asked = session.scalars(
+            select(TeachbackPointResult.key_point_id)
+            .join(TeachbackAttempt, TeachbackAttempt.id == TeachbackPointResult.attempt_id)
+            .where(TeachbackAttempt.attempt_number > 1)
+        ).all()
+        assert set(asked) == {"breathe-out"}  # re-tries ask about the missed point only
+
+
+def test_retry_that_covers_the_missed_point_moves_on(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    assert answer(database_url, "I shake it well first").kind == flow.RETRY
+    assert answer(database_url, "breathe out all the way first").kind == flow.ALL_COVERED
+
+
+def test_stop_and_resume_where_they_left_off(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    answer(database_url, GOOD_FIRST)
+    assert answer(database_url, "can we stop now").kind == flow.PAUSED_NOW
+    assert current(database_url).status == flow.PAUSED
+    with unit_of_work(database_url) as session:  # later, unnamed: the paused module
+        started = flow.start_or_resume(session, SENDER, None, "cy")
+        assert started is not None
+        tb, resumed = started
+        assert resumed and (tb.module_id, tb.chunk_id, tb.language) == (
+            "inhaler",
+            "take-puff",
+            "cy",
+        )
+
+
+def test_nothing_to_resume_asks_to_choose(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    with unit_of_work(database_url) as session:
+        assert flow.start_or_resume(session, SENDER, None, "en") is None
+    assert answer(database_url, "hello").kind == flow.NO_SESSION
+
+
+def test_answer_text_kept_only_with_consent_and_summary_at_the_end(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    with unit_of_work(database_url) as session:
+        flow.set_answer_text_consent(session, SENDER, keep=True)
+    answer(database_url, GOOD_FIRST)
+    answer(
+        database_url,
+        "lips round it, breathe in slowly and press at the same time, hold my breath for ten seconds",
+    )
+    last = answer(
+        database_url, "wait 30 seconds before the next puff and rinse my mouth with water"
+    )
+    assert last.kind == flow.FINISHED
+    assert last.follow_up_chunks == []
+    assert {p.id for p in last.covered_points} >= {"shake", "hold-breath", "rinse"}
+    with unit_of_work(database_url) as session:
+        texts = session.scalars(select(TeachbackAttempt.answer_text)).all()
+        assert GOOD_FIRST in texts
+        assert flow.current_session(session, SENDER) is None  # completed
+
+
+def test_one_module_at_a_time_the_other_waits(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url, "inhaler")
+    answer(database_url, GOOD_FIRST)
+    start(database_url, "metformin")
+    assert current(database_url).module_id == "metformin"
+    start(database_url, "inhaler")  # back to the inhaler, where it was
+    tb = current(database_url)
+    assert (tb.module_id, tb.chunk_id) == ("inhaler", "take-puff")
