@@ -1,0 +1,1 @@
+"""Action planning: understanding plans, days and times in English and Welsh."""

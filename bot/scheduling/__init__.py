@@ -1,0 +1,1 @@
+"""The persistent scheduler: check-ins, weekly reviews and measures, kept in the database."""
