@@ -8,7 +8,7 @@ RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/coach.tar.gz
 TRAINING := config.yml domain.yml $(shell find data/nlu stories -name '*.yml' 2>/dev/null)
 
-.PHONY: run test lint unit model services clean help
+.PHONY: run test lint unit model services clean help content
 
 help:
 	@echo "make run    - install, train if needed, and serve the web widget on localhost:$${PORT:-8080}"
@@ -48,7 +48,11 @@ lint: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/unit tests/actions -q
 
-test: $(VENV)/.installed $(MODEL) lint
+# Teach-back modules: both languages, re-explanations, chunk length and reading ease, ids.
+content: $(VENV)/.installed
+	$(VENV)/bin/coach content check
+
+test: $(VENV)/.installed $(MODEL) lint content
 	@source <(scripts/ensure-services) && $(VENV)/bin/pytest -ra
 
 clean:

@@ -44,6 +44,18 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _teachback_grade(_args: argparse.Namespace) -> int:
+    from bot.teachback.cli import grade_stream
+
+    return grade_stream(sys.stdin, sys.stdout)
+
+
+def _content_check(args: argparse.Namespace) -> int:
+    from bot.content.check import main as check_content
+
+    return check_content(args.paths)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Sub-commands; later issues add theirs here."""
     parser = argparse.ArgumentParser(prog="coach", description="Co-create Coach")
@@ -55,6 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database to the latest schema").set_defaults(
         func=_migrate
     )
+    teachback = sub.add_parser("teachback", help="teach-back tools").add_subparsers(
+        dest="teachback_command", required=True
+    )
+    teachback.add_parser(
+        "grade", help="grade JSON lines of key points and answers from stdin"
+    ).set_defaults(func=_teachback_grade)
+    content = sub.add_parser("content", help="content tools").add_subparsers(
+        dest="content_command", required=True
+    )
+    check = content.add_parser("check", help="check the teach-back modules")
+    check.add_argument("paths", nargs="*", help="module files (default: every module)")
+    check.set_defaults(func=_content_check)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,11 @@ class Settings:
     telegram_bot_token: str | None
     allowed_origins: tuple[str, ...]
     redelivery_interval: float
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+
+    def __post_init__(self) -> None:
+        check_telegram(self)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -77,4 +83,34 @@ class Settings:
             telegram_bot_token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
             allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             redelivery_interval=float(os.environ.get("REDELIVERY_INTERVAL", "2")),
+            telegram_webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL") or None,
+            telegram_webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        )
+
+    @property
+    def telegram_mode(self) -> str:
+        """How the Telegram channel runs: "off" (no token), "webhook" or "polling"."""
+        if not self.telegram_bot_token:
+            return "off"
+        return "webhook" if self.telegram_webhook_url else "polling"
+
+
+# Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and - in a webhook's secret token.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+
+
+def check_telegram(settings: Settings) -> None:
+    """A webhook needs a token, an https URL and a strong secret; refuse to start without."""
+    if not settings.telegram_webhook_url:
+        return
+    if not settings.telegram_bot_token:
+        raise ConfigError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_BOT_TOKEN")
+    if not settings.telegram_webhook_url.startswith("https://"):
+        raise ConfigError("TELEGRAM_WEBHOOK_URL must be an https:// URL")
+    secret = settings.telegram_webhook_secret
+    if not secret:
+        raise ConfigError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET")
+    if not _WEBHOOK_SECRET.fullmatch(secret):
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -"
         )

@@ -10,12 +10,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 from aiohttp import web
 from sqlalchemy import text
+from telegram.request import BaseRequest
 
 from bot.app_keys import SERVICES, SETTINGS, Services
 from bot.channels.push import PushHub
+from bot.channels.telegram.runtime import add_telegram, telegram_status
 from bot.channels.web.routes import add_routes
 from bot.config import Settings
 from bot.engine_client import EngineClient, probe
+from bot.scheduling.scheduler import HubDelivery, Scheduler, interval_from_env
 from bot.store import migrate
 from bot.store.db import get_engine
 from bot.turns import TurnService
@@ -37,7 +40,7 @@ def database_ready(url: str) -> bool:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when every part is ready, 503 naming the part that is not."""
+    """200 when every part is ready, 503 naming the part that is not; and Telegram's mode."""
     settings, services = request.app[SETTINGS], request.app[SERVICES]
     engine_ok, actions_ok, db_ok = await asyncio.gather(
         services.engine.ready(),
@@ -51,6 +54,8 @@ async def healthz(request: web.Request) -> web.Response:
         "database": "ok" if db_ok else "unavailable",
     }
     ok = all(value == "ok" for value in parts.values())
+    # An optional channel: reported, but never a reason for a 503.
+    parts["telegram"] = telegram_status(request.app)
     return web.json_response(parts, status=200 if ok else 503)
 
 
@@ -64,7 +69,8 @@ async def _redeliver_forever(turns: TurnService, interval: float) -> None:
 
 
 async def services_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Open the database schema, the HTTP client and the redelivery loop; close them after."""
+    """Open the database schema, the HTTP client, the redelivery loop and the scheduler;
+    close them after."""
     settings = app[SETTINGS]
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     async with aiohttp.ClientSession() as http:
@@ -73,10 +79,17 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         turns = TurnService(engine=engine, hub=hub, database_url=settings.database_url)
         app[SERVICES] = Services(http=http, engine=engine, hub=hub, turns=turns)
         task = asyncio.create_task(_redeliver_forever(turns, settings.redelivery_interval))
+        web_delivery = HubDelivery(hub, settings.database_url)
+        routed = HubDelivery(hub, settings.database_url, hold_when_away=False)
+        scheduler = Scheduler(
+            settings.database_url, {"telegram": routed}, default_delivery=web_delivery
+        )
+        scheduling = asyncio.create_task(scheduler.run_forever(interval_from_env()))
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for running in (task, scheduling):
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
 
 
 @web.middleware
@@ -94,11 +107,12 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
-def init_app(settings: Settings) -> web.Application:
-    """The gateway app factory."""
+def init_app(settings: Settings, *, telegram_request: BaseRequest | None = None) -> web.Application:
+    """The gateway app factory; `telegram_request` stands in for Telegram's HTTP in tests."""
     app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(services_ctx)
+    add_telegram(app, settings, telegram_request)
     app.router.add_get("/healthz", healthz)
     add_routes(app)
     return app

@@ -48,6 +48,8 @@ class LocalStack:
     var_dir: Path
     redis_url: str | None = None
     redelivery_interval: float = 1.0
+    # Tests and benchmarks open many sessions from one address; production keeps the default.
+    session_rate_limit: int = 100_000
     settings: Settings = dataclasses.field(init=False)
     procs: dict[str, Child] = dataclasses.field(init=False, default_factory=dict)
 
@@ -67,6 +69,7 @@ class LocalStack:
         for child in children(self.settings, self.model, self.var_dir):
             child.log_path = self.var_dir / "logs" / f"{child.name}.log"
             self.procs[child.name] = child
+        self.procs["gateway"].env["SESSION_RATE_LIMIT"] = str(self.session_rate_limit)
 
     @property
     def gateway_url(self) -> str:

@@ -99,6 +99,10 @@ def settings_env(settings: Settings, var_dir: Path) -> dict[str, str]:
         "SECRET_KEY": settings.secret_key,
         "COACH_VAR_DIR": str(var_dir),
         "REDELIVERY_INTERVAL": str(settings.redelivery_interval),
+        # Empty when unset, so a token in the caller's environment cannot switch it on.
+        "TELEGRAM_BOT_TOKEN": settings.telegram_bot_token or "",
+        "TELEGRAM_WEBHOOK_URL": settings.telegram_webhook_url or "",
+        "TELEGRAM_WEBHOOK_SECRET": settings.telegram_webhook_secret or "",
     }
     if settings.redis_url:
         env["REDIS_URL"] = settings.redis_url

@@ -2,6 +2,11 @@
 
 Every channel calls `TurnService.handle`. Messages are handled one at a time per sender, so
 a message kept while the engine was down always reaches the engine before a newer one.
+
+Order of checks on every message: the safety net first (any state, engine up or down, even
+over the rate limit or the length limit), then the length limit, the per-sender rate limit,
+and only then the engine. After the engine's turn, a withdrawal or refusal of consent clears
+the tracker, and a confirmed "forget me" erases the person everywhere.
 """
 
 from __future__ import annotations
@@ -9,15 +14,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.channels.push import PushHub
 from bot.content.system import system_message
 from bot.engine_client import BotMessage, EngineClient, EngineUnavailable
 from bot.logs import pseudonym
+from bot.ratelimit import RateLimiter, message_limiter
+from bot.safety.net import SafetyNet
+from bot.store import data_rights, people
 from bot.store import messages as kept_store
-from bot.store import people
 from bot.store.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -47,8 +54,10 @@ class TurnService:
     engine: EngineClient
     hub: PushHub
     database_url: str
+    limiter: RateLimiter = field(default_factory=message_limiter)
 
     def __post_init__(self) -> None:
+        self.safety = SafetyNet(self.database_url)
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._answered: defaultdict[str, OrderedDict[str, list[BotMessage]]] = defaultdict(
             OrderedDict
@@ -71,19 +80,39 @@ class TurnService:
     ) -> list[BotMessage]:
         """One turn; the same `message_id` twice returns the first answer again."""
         reason = invalid_text_reason(text)
-        if reason is not None:
+        if reason == "empty_message":
             log.info("rejected message sender=%s reason=%s", pseudonym(sender_id), reason)
             return [system_reply(reason, await self.language_of(sender_id))]
         async with self._locks[sender_id]:
             answered = self._answered[sender_id]
             if message_id is not None and message_id in answered:
                 return answered[message_id]
-            replies = await self._turn(sender_id, channel, text.strip())
+            replies = await self._checked_turn(sender_id, channel, text.strip(), reason)
             if message_id is not None:
                 answered[message_id] = replies
                 while len(answered) > REPLAY_MEMORY:
                     answered.popitem(last=False)
             return replies
+
+    async def _checked_turn(
+        self, sender_id: str, channel: str, text: str, reason: str | None
+    ) -> list[BotMessage]:
+        """Safety first; then the length and rate limits; then the engine."""
+        safety = await self.safety.check(
+            sender_id, channel, text, lambda: self.language_of(sender_id)
+        )
+        if safety is not None:
+            return safety
+        if reason is not None:
+            log.info("rejected message sender=%s reason=%s", pseudonym(sender_id), reason)
+            return [system_reply(reason, await self.language_of(sender_id))]
+        if not await self.limiter.allow(sender_id):
+            log.warning("rate limited sender=%s", pseudonym(sender_id))
+            return [system_reply("rate_limited", await self.language_of(sender_id))]
+        if text == data_rights.DOWNLOAD_PAYLOAD:
+            # A channel that cannot download passed the button's payload on as text.
+            return [system_reply("my_data_download", await self.language_of(sender_id))]
+        return await self._turn(sender_id, channel, text)
 
     async def _turn(self, sender_id: str, channel: str, text: str) -> list[BotMessage]:
         earlier = await self._deliver_kept(sender_id)
@@ -123,17 +152,31 @@ class TurnService:
         return replies
 
     async def _after_turn(self, sender_id: str, channel: str) -> None:
-        """Count the turn; after a refusal of consent, keep nothing but the refusal."""
+        """Count the turn; after a refusal or withdrawal of consent, keep nothing but that;
+        after a confirmed "forget me", erase the person everywhere.
 
-        def run() -> None:
+        This runs once the engine has saved the turn's events, so what it deletes stays gone.
+        """
+
+        def run() -> bool:
             with unit_of_work(self.database_url) as session:
+                if data_rights.erasure_requested(session, sender_id):
+                    data_rights.erase_person(session, sender_id)
+                    return True
                 profile = people.load_profile(session, sender_id)
-                if profile is not None and profile.consent == people.CONSENT_REFUSED:
+                if profile is not None and profile.consent in (
+                    people.CONSENT_REFUSED,
+                    people.CONSENT_WITHDRAWN,
+                ):
                     kept_store.forget_tracker(session, sender_id)
                 else:
                     people.touch_conversation(session, sender_id, channel)
+                return False
 
-        await asyncio.to_thread(run)
+        if await asyncio.to_thread(run):
+            await self.limiter.forget(sender_id)
+            self._answered.pop(sender_id, None)
+            log.info("person erased on request sender=%s", pseudonym(sender_id))
 
     async def redeliver_all(self) -> int:
         """Deliver every sender's kept messages; push replies or hold them. Returns senders done."""

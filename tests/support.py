@@ -101,3 +101,22 @@ def said(messages: list[dict[str, Any]], response: str, language: str = "en") ->
     """Whether the reply contains the given domain response in the given language."""
     wanted = domain_texts(response, language)
     return any(" ".join(m["text"].split()) in wanted for m in messages)
+
+
+def rows_mentioning(database_url: str, *needles: str) -> list[str]:
+    """Every "table: row" in the whole database (Rasa's `events` included) holding a needle."""
+    from sqlalchemy import MetaData
+
+    from bot.store.db import get_engine
+
+    engine = get_engine(database_url)
+    metadata = MetaData()
+    metadata.reflect(engine)
+    found: list[str] = []
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            for row in connection.execute(table.select()):
+                flat = " ".join(str(value) for value in row)
+                if any(needle in flat for needle in needles):
+                    found.append(f"{table.name}: {flat[:200]}")
+    return found

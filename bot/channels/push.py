@@ -12,6 +12,8 @@ from bot.logs import pseudonym
 log = logging.getLogger(__name__)
 
 Pusher = Callable[[list[dict[str, Any]]], Awaitable[None]]
+# A channel that can always reach its senders (Telegram): True when the messages went out.
+ChannelPusher = Callable[[str, list[dict[str, Any]]], Awaitable[bool]]
 
 
 class PushHub:
@@ -19,6 +21,15 @@ class PushHub:
 
     def __init__(self) -> None:
         self._listeners: dict[str, set[Pusher]] = defaultdict(set)
+        self._channels: dict[str, ChannelPusher] = {}
+
+    def route(self, sender_prefix: str, pusher: ChannelPusher) -> None:
+        """Reach every sender whose id starts with `sender_prefix` through their channel."""
+        self._channels[sender_prefix] = pusher
+
+    def unroute(self, sender_prefix: str) -> None:
+        """The channel has stopped."""
+        self._channels.pop(sender_prefix, None)
 
     def connect(self, sender_id: str, pusher: Pusher) -> None:
         """Register a live connection for a sender."""
@@ -41,4 +52,8 @@ class PushHub:
                 delivered = True
             except (ConnectionError, RuntimeError):
                 log.info("push failed sender=%s", pseudonym(sender_id))
+        if not delivered:
+            for prefix, channel_pusher in self._channels.items():
+                if sender_id.startswith(prefix):
+                    return await channel_pusher(sender_id, messages)
         return delivered

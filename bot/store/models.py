@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -49,6 +59,8 @@ class ChannelIdentity(Base):
     channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
+    # Proactive messages (reminders) are held back while paused; replies still go out.
+    paused: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="identities", lazy="raise_on_sql")
@@ -106,3 +118,351 @@ class OutboundMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TelegramUpdate(Base):
+    """A Telegram update already taken in; a redelivered update with the same id is ignored."""
+
+    __tablename__ = "telegram_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
+class TelegramCallback(Base):
+    """A button's payload behind the short id in an inline keyboard (64 bytes at most there)."""
+
+    __tablename__ = "telegram_callbacks"
+
+    token: Mapped[str] = mapped_column(String(24), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DeliveryFailure(Base):
+    """An outbound message a channel gave up on, for the portal to show. No message text."""
+
+    __tablename__ = "delivery_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SafetyFlag(Base):
+    """A red flag for the care team: what kind, when, where; never the message itself.
+
+    `clinician_id` is the patient's clinician when known (the portal issue links patients to
+    clinicians); NULL puts the flag in the queue of unassigned flags. `sign` is a code from
+    bot.safety.detector ("chest_pain", "overdose"...), all the clinician needs to know what
+    was reported, without keeping the person's words.
+    """
+
+    __tablename__ = "safety_flags"
+    __table_args__ = (Index("ix_safety_flags_open", "clinician_id", "acknowledged_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int | None] = mapped_column()
+    category: Mapped[str] = mapped_column(String(16))
+    sign: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class SafetyQuestion(Base):
+    """A yes/no safety question the gateway is waiting for a sender to answer."""
+
+    __tablename__ = "safety_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(64), unique=True)
+    sign: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2))
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ErasureRequest(Base):
+    """A confirmed "forget me", carried out by the gateway once the engine's turn is saved."""
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(64), unique=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who read, exported or erased whose data, and when. Append-only.
+
+    The subject is the person's internal id, never their sender id, and no foreign key: the
+    entry outlives the person's erasure and then points at nobody. `actor_kind` is
+    "system", "clinician" or "tutor"; `actor_id` names a clinician or tutor (portal ids).
+    Updates and deletes are refused by the ORM and, in the database, by triggers.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    subject_person_id: Mapped[int | None] = mapped_column(index=True)
+    detail: Mapped[str | None] = mapped_column(String(64))
+
+
+class ActionPlan(Base):
+    """An EPP-style weekly action plan: what, how much, when and on how many days a week.
+
+    `status` is "active", "stopped" (by the person) or "replaced" (changed into a newer plan,
+    which names this one in `replaces_id`). At most three are active per person.
+    """
+
+    __tablename__ = "action_plans"
+    __table_args__ = (Index("ix_action_plans_person_status", "person_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    activity: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[str] = mapped_column(String(120))
+    timing: Mapped[str] = mapped_column(String(120))
+    days_per_week: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    replaces_id: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    renewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConfidenceRating(Base):
+    """One 0-10 confidence rating of a plan; `round` counts re-ratings after a smaller step."""
+
+    __tablename__ = "confidence_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_plans.id", ondelete="CASCADE"), index=True
+    )
+    rating: Mapped[int] = mapped_column()
+    round: Mapped[int] = mapped_column(default=1)
+    # The person's answer to "what would make it a 7?", when the rating was below 7.
+    barrier: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CheckinSchedule(Base):
+    """When a plan's check-ins go out: ISO weekdays ("1,3,5"), a local time, a timezone."""
+
+    __tablename__ = "checkin_schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("action_plans.id", ondelete="CASCADE"), index=True
+    )
+    weekdays: Mapped[str] = mapped_column(String(16))
+    local_time: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ScheduledMessage(Base):
+    """One proactive message due at an instant: a check-in, a weekly review, a measure.
+
+    `ref_id` is what the message is about (a schedule for check-ins, a plan for reviews, the
+    person for measures); (kind, ref_id, due_at) is unique so a due row is never made twice.
+    `status`: "pending" → "claimed" (one scheduler took it) → "sent", or "failed" when the
+    channel could not reach them; or "skipped" with `skip_reason` ("stale", "no_contact": no
+    consent, no active channel or reminders paused, "quiet_hours", "plan_ended"); or
+    "cancelled" when the plan stops. `quiet_ok` marks a time the person chose themselves.
+    """
+
+    __tablename__ = "scheduled_messages"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_id", "due_at"),
+        Index("ix_scheduled_messages_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_plans.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    ref_id: Mapped[int] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    quiet_ok: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    skip_reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CheckinResult(Base):
+    """The answer to a check-in: "done", "partly" or "not_today", with an optional note."""
+
+    __tablename__ = "checkin_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("action_plans.id", ondelete="CASCADE"), index=True
+    )
+    scheduled_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scheduled_messages.id", ondelete="SET NULL")
+    )
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProblemSolvingChoice(Base):
+    """EPP problem-solving: the problem, the ideas listed, the one picked, and how it went.
+
+    `outcome` is NULL until the next check-in, then "worked", "not_worked" or "accepted"
+    (the person accepts it may not be solvable now).
+    """
+
+    __tablename__ = "problem_solving_choices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_plans.id", ondelete="CASCADE"), index=True
+    )
+    problem: Mapped[str] = mapped_column(Text)
+    ideas: Mapped[str] = mapped_column(Text)
+    chosen: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Measure(Base):
+    """One answer to a measure's item; the wording asked is named by (item, item_version).
+
+    `instrument` is "weekly" (self-rated health, confidence to manage) or "prem" (monthly
+    experience check); versions and wording live in data/content/measures.yml and domain.yml.
+    """
+
+    __tablename__ = "measures"
+    __table_args__ = (Index("ix_measures_person_instrument", "person_id", "instrument"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    instrument: Mapped[str] = mapped_column(String(16))
+    item: Mapped[str] = mapped_column(String(32))
+    item_version: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int] = mapped_column()
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Teach-back (issue 4) ---------------------------------------------------------------
+
+
+class TeachbackSession(Base):
+    """One person working through one teach-back module: where they are, so they can resume.
+
+    `pending` holds the ids of the key points the current question asks about (all of the
+    chunk's points at first, then only the missed ones); `retries` counts the re-tries of
+    the current chunk.
+    """
+
+    __tablename__ = "teachback_sessions"
+    __table_args__ = (Index("ix_teachback_sessions_person_status", "person_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    module_version: Mapped[int] = mapped_column()
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    chunk_id: Mapped[str] = mapped_column(String(64))
+    pending: Mapped[list[str]] = mapped_column(JSON, default=list)
+    retries: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TeachbackAttempt(Base):
+    """One answer in the person's own words to one chunk's question, graded.
+
+    `answer_text` is kept only when the person agreed to their words being kept;
+    otherwise the matched evidence in `TeachbackPointResult` is all there is.
+    """
+
+    __tablename__ = "teachback_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("teachback_sessions.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    module_version: Mapped[int] = mapped_column()
+    chunk_id: Mapped[str] = mapped_column(String(64))
+    attempt_number: Mapped[int] = mapped_column()
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    results: Mapped[list[TeachbackPointResult]] = relationship(
+        cascade="all, delete-orphan", lazy="raise_on_sql"
+    )
+
+
+class TeachbackPointResult(Base):
+    """One key point's grade in one attempt, with the answer's words that matched it."""
+
+    __tablename__ = "teachback_point_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("teachback_attempts.id", ondelete="CASCADE"), index=True
+    )
+    key_point_id: Mapped[str] = mapped_column(String(64))
+    covered: Mapped[bool] = mapped_column()
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class TeachbackFollowUp(Base):
+    """A chunk still not explained back after two re-tries: for the clinician to cover."""
+
+    __tablename__ = "teachback_follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("teachback_sessions.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    chunk_id: Mapped[str] = mapped_column(String(64))
+    missed_key_points: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TeachbackTextConsent(Base):
+    """Whether a person agreed that the words of their teach-back answers may be kept."""
+
+    __tablename__ = "teachback_text_consents"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    keep_answer_text: Mapped[bool] = mapped_column(default=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -13,6 +13,7 @@ LANGUAGES = ("en", "cy")
 CONSENT_GIVEN = "given"
 CONSENT_REFUSED = "refused"
 CONSENT_PENDING = "pending"
+CONSENT_WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)

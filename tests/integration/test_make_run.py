@@ -61,7 +61,13 @@ def test_coach_run_serves_the_widget_and_stops_cleanly_on_ctrl_c(
             assert time.monotonic() < deadline, body
             time.sleep(1)
             status, body = get_json(f"http://127.0.0.1:{port}/healthz")
-        assert body == {"gateway": "ok", "engine": "ok", "actions": "ok", "database": "ok"}
+        assert body == {
+            "gateway": "ok",
+            "engine": "ok",
+            "actions": "ok",
+            "database": "ok",
+            "telegram": "off",
+        }
         assert len(processes_with(marker)) >= 3
         runner.send_signal(signal.SIGINT)
         output, _ = runner.communicate(timeout=60)

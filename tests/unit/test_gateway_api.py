@@ -66,6 +66,7 @@ async def test_healthz_names_the_parts_that_are_down(client: TestClient) -> None
         "engine": "unavailable",
         "actions": "unavailable",
         "database": "ok",
+        "telegram": "off",
     }
 
 

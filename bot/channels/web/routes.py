@@ -15,7 +15,8 @@ from bot.app_keys import SERVICES, SETTINGS, Services
 from bot.channels.web import tokens
 from bot.content.system import ui_text
 from bot.logs import pseudonym
-from bot.store import people
+from bot.ratelimit import RateLimiter, session_limiter
+from bot.store import data_rights, people
 from bot.store.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 CHANNEL = "web"
 MAX_BODY_BYTES = 16 * 1024
 UNAUTHORISED_CLOSE_CODE = 4401
+SESSION_LIMITER = web.AppKey("session_limiter", RateLimiter)
 
 
 def json_error(status: int, error: str) -> web.Response:
@@ -68,6 +70,13 @@ def bearer_token(request: web.Request) -> str | None:
 
 async def create_session(request: web.Request) -> web.Response:
     """Start a new web conversation; the server picks the sender id."""
+    if not await request.app[SESSION_LIMITER].allow(request.remote or "unknown"):
+        log.warning("session rate limited")
+        return web.json_response(
+            {"error": "too many new sessions from this address; try again in a minute"},
+            status=429,
+            headers={"Retry-After": "60"},
+        )
     body = await read_json(request)
     if isinstance(body, web.Response):
         return body
@@ -109,6 +118,34 @@ async def post_message(request: web.Request) -> web.Response:
     replies = await turns.handle(sender_id, CHANNEL, text, message_id)
     language = await turns.language_of(sender_id)
     return web.json_response({"messages": [*held, *replies], "language": language})
+
+
+async def my_data(request: web.Request) -> web.Response:
+    """Everything held about the token's person, as a JSON file to download (audited)."""
+    sender_id = await authorised_sender(request, bearer_token(request))
+    if sender_id is None:
+        return json_error(401, "missing or unknown token")
+    url = request.app[SETTINGS].database_url
+
+    def export() -> dict[str, Any] | None:
+        with unit_of_work(url) as session:
+            try:
+                return data_rights.export_person(session, sender_id)
+            except data_rights.UnknownPerson:
+                return None
+
+    document = await asyncio.to_thread(export)
+    if document is None:
+        return json_error(404, "nothing is held for this token")
+    log.info("data exported sender=%s", pseudonym(sender_id))
+    return web.Response(
+        text=json.dumps(document, ensure_ascii=False, indent=2),
+        content_type="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="my-data.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def same_origin(request: web.Request) -> bool:
@@ -168,6 +205,9 @@ async def _ws_turn(
             {"type": "error", "error": "expected a message frame", "reply_to": message_id}
         )
         return
+    if not await _still_active(services, sender_id):
+        await ws.close(code=UNAUTHORISED_CLOSE_CODE, message=b"missing or unknown token")
+        return
     text = frame.get("text")
     if not isinstance(text, str) or (message_id is not None and not isinstance(message_id, str)):
         await ws.send_json(
@@ -179,6 +219,19 @@ async def _ws_turn(
     await ws.send_json(
         {"type": "reply", "reply_to": message_id, "messages": replies, "language": language}
     )
+    if not await _still_active(services, sender_id):
+        # Erased ("forget me"): this socket's sender no longer exists; the widget starts anew.
+        await ws.close(code=UNAUTHORISED_CLOSE_CODE, message=b"erased")
+
+
+async def _still_active(services: Services, sender_id: str) -> bool:
+    url = services.turns.database_url
+
+    def active() -> bool:
+        with unit_of_work(url) as session:
+            return people.identity_is_active(session, CHANNEL, sender_id)
+
+    return await asyncio.to_thread(active)
 
 
 async def get_ui_text(_request: web.Request) -> web.Response:
@@ -193,9 +246,11 @@ async def index(_request: web.Request) -> web.FileResponse:
 
 def add_routes(app: web.Application) -> None:
     """Mount the widget's page, assets and API."""
+    app[SESSION_LIMITER] = session_limiter()
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC_DIR)
     app.router.add_get("/api/ui-text", get_ui_text)
     app.router.add_post("/api/sessions", create_session)
     app.router.add_post("/api/messages", post_message)
+    app.router.add_get("/api/my-data", my_data)
     app.router.add_get("/api/ws", websocket)

@@ -5,6 +5,8 @@
 //   POST /api/sessions                 -> {"token": "..."}
 //   GET  /api/ws?token=...             WebSocket, the main path for messages and pushes
 //   POST /api/messages (Bearer token)  fallback when the WebSocket cannot connect
+//   GET  /api/my-data (Bearer token)   the person's data as a JSON file, for the "My data"
+//                                      chip whose payload is DOWNLOAD_PAYLOAD
 // Message text is only ever rendered with textContent.
 
 const STORE_KEYS = {
@@ -27,6 +29,8 @@ const WS_STABLE_AFTER_MS = 2000;
 const UI_TEXT_TIMEOUT_MS = 4000;
 const HTTP_TIMEOUT_MS = 30000;
 const RATE_LIMIT_RETRY_MS = 5000;
+// A chip with this payload downloads the person's data instead of sending a message.
+const DOWNLOAD_PAYLOAD = "/download_my_data";
 // Close codes the gateway uses when the token is unknown or expired.
 const WS_AUTH_CLOSE_CODES = new Set([1008, 4001, 4401]);
 
@@ -50,6 +54,7 @@ const FALLBACK_TEXT = {
     error_start: "Sorry, the chat could not start. Please check your connection and try again.",
     error_send: "Sorry, something went wrong with that message. Please try again.",
     error_rate_limited: "You are sending messages quickly. Please wait a moment, then try again.",
+    error_download: "Sorry, your data could not be downloaded. Please try again.",
   },
   cy: {
     title: "Hyfforddwr Cyd-greu",
@@ -73,6 +78,7 @@ const FALLBACK_TEXT = {
       "Mae'n ddrwg gennym, aeth rhywbeth o'i le gyda'r neges yna. Rhowch gynnig arall arni.",
     error_rate_limited:
       "Rydych chi'n anfon negeseuon yn gyflym. Arhoswch funud, yna rhowch gynnig arall arni.",
+    error_download: "Mae'n ddrwg gennym, doedd dim modd lawrlwytho eich data. Rhowch gynnig arall arni.",
   },
 };
 
@@ -377,10 +383,38 @@ function sendText(text, shownAs) {
 function chooseChip(entry, index, chip) {
   const button = entry.buttons?.[index];
   if (!button || chip.disabled) return;
+  if (button.payload === DOWNLOAD_PAYLOAD) {
+    chip.classList.add("chip-chosen");
+    void downloadMyData();
+    return;
+  }
   entry.chosen = index;
   chip.classList.add("chip-chosen");
   saveHistory();
   sendText(button.payload, button.title);
+}
+
+/** Save everything the coach holds about this person as my-data.json. */
+async function downloadMyData() {
+  clearError();
+  try {
+    const response = await fetch("/api/my-data", {
+      headers: { Accept: "application/json", Authorization: `Bearer ${state.token}` },
+      signal: timeoutSignal(HTTP_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error(`my data ${response.status}`);
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = "my-data.json";
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch {
+    showError("error_download");
+  }
 }
 
 function dispatchPending() {
