@@ -8,6 +8,13 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp import web
+from aiohttp.test_utils import TestClient as _TestClient
+
+# An aiohttp test client for the gateway app, and the key its test settings sign tokens with.
+TestClient = _TestClient[web.Request, web.Application]
+SECRET = "s" * 48
+
 
 def http_json(
     method: str, url: str, body: Any = None, token: str | None = None, raw: bytes | None = None

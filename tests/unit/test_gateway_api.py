@@ -3,47 +3,18 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Any
 
 import pytest
-from aiohttp import WSMsgType, web
-from aiohttp.test_utils import TestClient as _TestClient
+from aiohttp import WSMsgType
 from sqlalchemy import select
 
 from bot.channels.web import tokens
 from bot.config import Settings
-from bot.gateway import init_app
-from bot.stack import free_port
 from bot.store.db import unit_of_work
 from bot.store.models import KeptMessage, Person
+from tests.support import SECRET, TestClient
 
-TestClient = _TestClient[web.Request, web.Application]
-
-SECRET = "s" * 48
 SENTINEL = "SENTINEL-7f3a text that must never reach a log"
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'coach.db'}",
-        port=0,
-        host="127.0.0.1",
-        engine_url=f"http://127.0.0.1:{free_port()}",
-        actions_url=f"http://127.0.0.1:{free_port()}",
-        secret_key=SECRET,
-        redis_url=None,
-        telegram_bot_token=None,
-        allowed_origins=(),
-        redelivery_interval=3600,
-    )
-
-
-@pytest.fixture
-async def client(aiohttp_client: Any, settings: Settings) -> TestClient:
-    result: TestClient = await aiohttp_client(init_app(settings))
-    return result
 
 
 async def new_token(client: TestClient, language: str = "en") -> str:
