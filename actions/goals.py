@@ -421,6 +421,16 @@ class ActionSaveCheckinNote(CoachAction):
         return [SlotSet("checkin_note", None)]
 
 
+async def _set_reminders_paused(
+    dispatcher: CollectingDispatcher, tracker: Tracker, *, paused: bool
+) -> Events:
+    """Hold back or allow check-ins and reminders, and say which."""
+    sender_id: str = tracker.sender_id
+    await run_in_store(lambda s: goals.set_reminders_paused(s, sender_id, paused))
+    _say(dispatcher, tracker, "reminders_paused" if paused else "reminders_resumed")
+    return []
+
+
 class ActionPauseReminders(CoachAction):
     """Hold back check-ins and reminders on every channel."""
 
@@ -429,10 +439,7 @@ class ActionPauseReminders(CoachAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
-        sender_id: str = tracker.sender_id
-        await run_in_store(lambda s: goals.set_reminders_paused(s, sender_id, True))
-        _say(dispatcher, tracker, "reminders_paused")
-        return []
+        return await _set_reminders_paused(dispatcher, tracker, paused=True)
 
 
 class ActionResumeReminders(CoachAction):
@@ -443,10 +450,7 @@ class ActionResumeReminders(CoachAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
-        sender_id: str = tracker.sender_id
-        await run_in_store(lambda s: goals.set_reminders_paused(s, sender_id, False))
-        _say(dispatcher, tracker, "reminders_resumed")
-        return []
+        return await _set_reminders_paused(dispatcher, tracker, paused=False)
 
 
 class ActionSaveProblemSolving(CoachAction):
