@@ -78,7 +78,11 @@ class TurnService:
     async def handle(
         self, sender_id: str, channel: str, text: str, message_id: str | None = None
     ) -> list[BotMessage]:
-        """One turn; the same `message_id` twice returns the first answer again."""
+        """One turn, led by any replies held while the person was away.
+
+        The same `message_id` twice returns the first answer again. Held replies are taken
+        under the sender's lock, so a redelivery that is still running cannot slip past them.
+        """
         reason = invalid_text_reason(text)
         if reason == "empty_message":
             log.info("rejected message sender=%s reason=%s", pseudonym(sender_id), reason)
@@ -87,7 +91,8 @@ class TurnService:
             answered = self._answered[sender_id]
             if message_id is not None and message_id in answered:
                 return answered[message_id]
-            replies = await self._checked_turn(sender_id, channel, text.strip(), reason)
+            held: list[BotMessage] = await self._db(kept_store.take_held_replies, sender_id)
+            replies = [*held, *await self._checked_turn(sender_id, channel, text.strip(), reason)]
             if message_id is not None:
                 answered[message_id] = replies
                 while len(answered) > REPLAY_MEMORY:
@@ -184,12 +189,12 @@ class TurnService:
         for sender_id in await self._db(kept_store.senders_with_pending):
             async with self._locks[sender_id]:
                 replies = await self._deliver_kept(sender_id)
-            if replies is None:
-                break
-            done += 1
-            payload = [dict(r) for r in replies]
-            if not await self.hub.push(sender_id, payload):
-                await self._db(kept_store.hold_replies, sender_id, payload)
+                if replies is None:
+                    break
+                done += 1
+                payload = [dict(r) for r in replies]
+                if not await self.hub.push(sender_id, payload):
+                    await self._db(kept_store.hold_replies, sender_id, payload)
         return done
 
     async def held_replies(self, sender_id: str) -> list[dict[str, Any]]:

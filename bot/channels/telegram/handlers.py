@@ -180,11 +180,10 @@ class TelegramChannel:
         """One turn through the engine, with "typing…" while it thinks."""
         person, chat, _user = await self._person(update, invite_code)
         async with self.outbox.typing(chat.id):
-            held = await self.turns.held_replies(person.sender_id)
             replies = await self.turns.handle(
                 person.sender_id, CHANNEL, message, str(update.update_id)
             )
-        await self.outbox.send_messages(person.sender_id, chat.id, [*held, *replies])
+        await self.outbox.send_messages(person.sender_id, chat.id, replies)
 
     async def _say(self, update: Update, key: str, **values: str) -> None:
         """A fixed channel text, in the person's language."""

@@ -114,10 +114,9 @@ async def post_message(request: web.Request) -> web.Response:
     if message_id is not None and not isinstance(message_id, str):
         return json_error(400, "id must be a string")
     turns = request.app[SERVICES].turns
-    held = await turns.held_replies(sender_id)
     replies = await turns.handle(sender_id, CHANNEL, text, message_id)
     language = await turns.language_of(sender_id)
-    return web.json_response({"messages": [*held, *replies], "language": language})
+    return web.json_response({"messages": replies, "language": language})
 
 
 async def my_data(request: web.Request) -> web.Response:
