@@ -116,15 +116,27 @@ class ActionAskTeachbackAnswer(CoachAction):
     ) -> list[dict[str, Any]]:
         sender_id: str = tracker.sender_id
 
-        def _prompt(session: Session) -> flow.Prompt | None:
+        def _prompt(session: Session) -> tuple[flow.Prompt | None, bool]:
             tb = flow.current_session(session, sender_id)
-            return flow.prompt_for(tb) if tb is not None else None
+            if tb is None:
+                return None, False
+            return flow.prompt_for(tb), flow.asks_text_consent(session, tb)
 
-        prompt = await run_in_store(_prompt)
+        prompt, asks_consent = await run_in_store(_prompt)
         if prompt is None:
             dispatcher.utter_message(response="utter_teachback_choose_module")
             return []
         language = _language(tracker)
+        if asks_consent:
+            dialogue = load_dialogue()
+            dispatcher.utter_message(
+                text=dialogue.say("keep_text_question", language),
+                buttons=[
+                    {"title": dialogue.say("keep_text_yes", language), "payload": "/affirm"},
+                    {"title": dialogue.say("keep_text_no", language), "payload": "/deny"},
+                ],
+            )
+            return []
         if prompt.retry == 0:
             _say(dispatcher, prompt.chunk.text.in_language(language))
             _say(dispatcher, prompt.chunk.ask.in_language(language))
@@ -164,6 +176,13 @@ class ValidateTeachbackForm(FormValidationAction):  # type: ignore[misc]  # unty
         }
         if outcome.kind == flow.REPEAT:
             return keep_asking  # the form asks the current question again
+        if outcome.kind == flow.LANGUAGE_CHANGED and outcome.language is not None:
+            _say(dispatcher, dialogue.say("language_switched", outcome.language))
+            return {**keep_asking, LANGUAGE_SLOT: outcome.language}
+        if outcome.kind == flow.TEXT_CONSENT_SAVED:
+            saved = "keep_text_saved_yes" if outcome.keep_text else "keep_text_saved_no"
+            _say(dispatcher, dialogue.say(saved, language))
+            return keep_asking
         if outcome.kind in replies:
             _say(dispatcher, dialogue.say(replies[outcome.kind], language, outcome.chunk_index))
             if outcome.kind != flow.PAUSED_NOW:

@@ -29,9 +29,9 @@ from bot.store.models import (
     TeachbackTextConsent,
     utcnow,
 )
-from bot.store.people import ensure_person, find_person
+from bot.store.people import ensure_person, find_person, set_language
 from bot.teachback.grader import PointResult, grade_with_phrasings
-from bot.teachback.phrases import kind_of_reply
+from bot.teachback.phrases import kind_of_reply, language_request, yes_or_no
 
 ACTIVE = "active"
 PAUSED = "paused"
@@ -46,6 +46,8 @@ RETRY = "retry"  # re-explain the missed points and ask about them
 MOVE_ON = "move_on"  # two re-tries used: move on kindly, follow-up marked
 FINISHED = "finished"  # the last chunk is done: summary
 PAUSED_NOW = "paused"  # the patient asked to stop
+LANGUAGE_CHANGED = "language_changed"  # "Cymraeg" mid-module: same question, other language
+TEXT_CONSENT_SAVED = "text_consent_saved"  # answered whether their words may be kept
 NO_SESSION = "no_session"
 
 
@@ -69,6 +71,8 @@ class Outcome:
     missed: list[KeyPoint] = field(default_factory=list)
     covered_points: list[KeyPoint] = field(default_factory=list)
     follow_up_chunks: list[str] = field(default_factory=list)
+    language: str | None = None  # LANGUAGE_CHANGED: the new one
+    keep_text: bool | None = None  # TEXT_CONSENT_SAVED: what they chose
 
 
 def _person(session: Session, sender_id: str) -> Person:
@@ -170,6 +174,14 @@ def prompt_for(tb: TeachbackSession) -> Prompt | None:
     return Prompt(module, chunk, tb.retries, pending)
 
 
+def asks_text_consent(session: Session, tb: TeachbackSession) -> bool:
+    """Whether the person has yet to say if their answers' words may be kept.
+
+    Asked once, before their first answer to any module; their choice holds from then on.
+    """
+    return session.get(TeachbackTextConsent, tb.person_id) is None
+
+
 def keeps_answer_text(session: Session, person_id: int) -> bool:
     """Whether the person agreed that their answers' words may be kept."""
     consent = session.get(TeachbackTextConsent, person_id)
@@ -202,10 +214,21 @@ def handle_answer(session: Session, sender_id: str, text: str) -> Outcome:
     prompt = prompt_for(tb) if tb is not None else None
     if tb is None or prompt is None:
         return Outcome(NO_SESSION)
+    language = language_request(text)
+    if language is not None:
+        tb.language = language
+        set_language(session, sender_id, language)
+        return Outcome(LANGUAGE_CHANGED, prompt.module, language=language)
     kind = kind_of_reply(text)
     if kind == "stop":
         pause(session, sender_id)
         return Outcome(PAUSED_NOW, prompt.module)
+    if asks_text_consent(session, tb):
+        keep = yes_or_no(text)
+        if keep is None:
+            return Outcome(REPEAT, prompt.module)
+        set_answer_text_consent(session, sender_id, keep=keep)
+        return Outcome(TEXT_CONSENT_SAVED, prompt.module, keep_text=keep)
     if kind == "acknowledgement":
         return Outcome(OWN_WORDS, prompt.module)
     if kind == "button":

@@ -43,11 +43,32 @@ def _compile(alternatives: str) -> re.Pattern[str]:
     return re.compile(rf"^(?:{words})(?: (?:please|plis|thanks|diolch|now|nawr))?$")
 
 
+_WELSH = r"""
+cymraeg|welsh|in welsh|yn gymraeg|welsh please|switch to welsh|change to welsh|
+can we do this in welsh|newid i gymraeg|newid i'r gymraeg|trwy gyfrwng y gymraeg
+"""
+_ENGLISH = r"""
+english|in english|yn saesneg|saesneg|english please|switch to english|change to english|
+can we do this in english|newid i saesneg|newid i'r saesneg
+"""
+_YES = r"""
+yes|yeah|yep|yes please|ok|okay|sure|fine|that's fine|go ahead|ie|ydw|iawn|ie plis|
+ie os gwelwch yn dda|iawn diolch|cei|cewch|/affirm
+"""
+_NO = r"""
+no|nope|no thanks|no thank you|rather not|i'd rather not|don't|do not|na|nac ydw|
+na diolch|dim diolch|well gen i beidio|/deny
+"""
+
 _PATTERNS = {
     "acknowledgement": _compile(_ACKNOWLEDGEMENTS),
     "explain_again": _compile(_EXPLAIN_AGAIN),
     "stop": _compile(_STOP),
 }
+
+
+_LANGUAGES = {"cy": _compile(_WELSH), "en": _compile(_ENGLISH)}
+_CONSENT = {True: _compile(_YES), False: _compile(_NO)}
 
 
 def normalise(text: str) -> str:
@@ -71,4 +92,22 @@ def kind_of_reply(text: str) -> str | None:
     for kind, pattern in _PATTERNS.items():
         if pattern.match(said):
             return kind
+    return None
+
+
+def language_request(text: str) -> str | None:
+    """The language ("en" or "cy") a whole message asks for, such as "Cymraeg"; else None."""
+    said = normalise(text)
+    for language, pattern in _LANGUAGES.items():
+        if pattern.match(said):
+            return language
+    return None
+
+
+def yes_or_no(text: str) -> bool | None:
+    """A yes (True) or a no (False) to a yes/no question, typed or from its button."""
+    said = text.strip().lower() if text.strip().startswith("/") else normalise(text)
+    for answer, pattern in _CONSENT.items():
+        if pattern.match(said):
+            return answer
     return None

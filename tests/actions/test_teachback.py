@@ -88,11 +88,34 @@ async def test_form_asks_grades_and_moves_on(
         intent="start_teach_back",
         entities=[{"entity": "teachback_module", "value": "inhaler"}],
     )
+    dialogue = load_dialogue()
+    validator = ValidateTeachbackForm()
+    consent = CollectingDispatcher()  # once, before the first answer: may we keep your words?
+    await ActionAskTeachbackAnswer().run(consent, make_tracker(), {})
+    assert texts(consent) == [dialogue.say("keep_text_question", "en")]
+    buttons = consent.messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == ["/affirm", "/deny"]
+    assert [b["title"] for b in buttons] == [
+        dialogue.say("keep_text_yes", "en"),
+        dialogue.say("keep_text_no", "en"),
+    ]
+    declined = CollectingDispatcher()
+    result = await validator.validate_teachback_answer("/deny", declined, make_tracker(), {})
+    assert result == {"teachback_answer": None}
+    assert texts(declined) == [dialogue.say("keep_text_saved_no", "en")]
+
     asked = CollectingDispatcher()
     await ActionAskTeachbackAnswer().run(asked, make_tracker(), {})
     assert texts(asked) == [INHALER.chunks[0].text.en, INHALER.chunks[0].ask.en]
 
-    validator = ValidateTeachbackForm()
+    welsh = CollectingDispatcher()
+    result = await validator.validate_teachback_answer("Cymraeg", welsh, make_tracker(), {})
+    assert result == {"teachback_answer": None, "language": "cy"}
+    assert texts(welsh) == [dialogue.say("language_switched", "cy")]
+    english = CollectingDispatcher()
+    result = await validator.validate_teachback_answer("English", english, make_tracker(), {})
+    assert result == {"teachback_answer": None, "language": "en"}
+
     acknowledged = CollectingDispatcher()
     result = await validator.validate_teachback_answer("yes", acknowledged, make_tracker(), {})
     assert result == {"teachback_answer": None}

@@ -66,14 +66,27 @@ def test_help_menu_offers_modules_then_one_starts(live_stack: LocalStack) -> Non
     reply = chat.say(inhaler)
     assert has(reply, INHALER.title.en)
     assert has(reply, INHALER.review_notice.en)
+    # Before the first answer, once: may the care team read their words?
+    assert has(reply, DIALOGUE.say("keep_text_question", "en"))
+    assert payloads(reply)[-2:] == ["/affirm", "/deny"]
+    reply = chat.say("/affirm")
+    assert has(reply, DIALOGUE.say("keep_text_saved_yes", "en"))
     assert has(reply, INHALER.chunks[0].text.en)
     assert has(reply, INHALER.chunks[0].ask.en)
+    answer = "I shake it and breathe out first"
+    chat.say(answer)
+    with unit_of_work(live_stack.database_url) as session:
+        kept = session.scalars(select(TeachbackAttempt.answer_text)).all()
+        assert answer in kept  # they said yes, so their words are there for the care team
 
 
 def test_by_name_ack_not_counted_praise_retry_stop_and_resume(live_stack: LocalStack) -> None:
     chat = consented(live_stack)
     first, second = INHALER.chunks[0], INHALER.chunks[1]
     reply = chat.say("teach me about my inhaler")
+    assert has(reply, DIALOGUE.say("keep_text_question", "en"))
+    reply = chat.say("no thanks")
+    assert has(reply, DIALOGUE.say("keep_text_saved_no", "en"))
     assert has(reply, first.text.en) and has(reply, first.ask.en)
 
     reply = chat.say("ok, I understand")
@@ -124,6 +137,13 @@ def test_welsh_module_by_name(live_stack: LocalStack) -> None:
     first = INHALER.chunks[0]
     reply = chat.say("dysgwch fi am fy anadlydd")
     assert has(reply, INHALER.title.cy)
+    assert has(reply, DIALOGUE.say("keep_text_question", "cy"))
+    reply = chat.say("na diolch")
+    assert has(reply, first.text.cy) and has(reply, first.ask.cy)
+    reply = chat.say("English")  # a language name mid-module switches, and is not graded
+    assert has(reply, DIALOGUE.say("language_switched", "en"))
+    assert has(reply, first.text.en) and has(reply, first.ask.en)
+    reply = chat.say("Cymraeg")
     assert has(reply, first.text.cy) and has(reply, first.ask.cy)
     reply = chat.say("ydw")
     assert has(reply, DIALOGUE.say("own_words", "cy"))
@@ -137,6 +157,7 @@ def test_engine_restart_mid_module_carries_on(live_stack: LocalStack) -> None:
     chat = consented(live_stack)
     second, third = INHALER.chunks[1], INHALER.chunks[2]
     chat.say("teach me about my inhaler")
+    chat.say("/deny")
     chat.say("Shake it well, then breathe out fully away from it before it goes in my mouth")
     live_stack.stop_engine()
     live_stack.start_engine()

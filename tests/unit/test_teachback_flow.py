@@ -12,6 +12,7 @@ from bot.store.models import (
     TeachbackPointResult,
     TeachbackSession,
 )
+from bot.store.people import find_person
 from bot.teachback import flow
 
 SENDER = "tb-sender"
@@ -21,9 +22,17 @@ GOOD_FIRST = (
 )
 
 
-def start(url: str, module: str | None = "inhaler", language: str = "en") -> None:
+def start(
+    url: str, module: str | None = "inhaler", language: str = "en", keep_text: bool | None = False
+) -> None:
+    """Start a module; `keep_text` answers the once-only question about keeping their words
+    (None leaves it unanswered, so the module asks it first)."""
     with unit_of_work(url) as session:
         assert flow.start_or_resume(session, SENDER, module, language) is not None
+        tb = flow.current_session(session, SENDER)
+        assert tb is not None
+        if keep_text is not None and flow.asks_text_consent(session, tb):
+            flow.set_answer_text_consent(session, SENDER, keep=keep_text)
 
 
 def answer(url: str, text: str, sender: str = SENDER) -> flow.Outcome:
@@ -152,3 +161,46 @@ def test_one_module_at_a_time_the_other_waits(database_url: str) -> None:
     start(database_url, "inhaler")  # back to the inhaler, where it was
     tb = current(database_url)
     assert (tb.module_id, tb.chunk_id) == ("inhaler", "take-puff")
+
+
+def test_first_module_asks_once_whether_their_words_may_be_kept(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url, keep_text=None)
+    # An explanation before they have answered the question is not taken as a yes.
+    assert answer(database_url, GOOD_FIRST).kind == flow.REPEAT
+    saved = answer(database_url, "/deny")
+    assert (saved.kind, saved.keep_text) == (flow.TEXT_CONSENT_SAVED, False)
+    with unit_of_work(database_url) as session:
+        assert session.scalars(select(TeachbackAttempt)).all() == []
+    assert answer(database_url, GOOD_FIRST).kind == flow.ALL_COVERED
+    start(database_url, "metformin", keep_text=None)  # a second module does not ask again
+    with unit_of_work(database_url) as session:
+        tb = flow.current_session(session, SENDER)
+        assert tb is not None and not flow.asks_text_consent(session, tb)
+        assert session.scalars(select(TeachbackAttempt.answer_text)).all() == [None]
+
+
+def test_a_typed_yes_keeps_their_words_and_stop_still_stops(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url, keep_text=None)
+    assert answer(database_url, "stop please").kind == flow.PAUSED_NOW
+    start(database_url, keep_text=None)
+    assert answer(database_url, "Yes please").keep_text is True
+    answer(database_url, GOOD_FIRST)
+    with unit_of_work(database_url) as session:
+        assert session.scalars(select(TeachbackAttempt.answer_text)).all() == [GOOD_FIRST]
+
+
+def test_cymraeg_mid_module_switches_language_and_is_not_graded(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    changed = answer(database_url, "Cymraeg")
+    assert (changed.kind, changed.language) == (flow.LANGUAGE_CHANGED, "cy")
+    with unit_of_work(database_url) as session:
+        assert session.scalars(select(TeachbackAttempt)).all() == []
+        person = find_person(session, SENDER)
+        assert person is not None and person.language == "cy"
+    assert current(database_url).language == "cy"
+    welsh = "ysgwyd yr anadlydd, wedyn anadlu allan yn llawn cyn ei roi yn fy ngheg"
+    assert answer(database_url, welsh).kind == flow.ALL_COVERED  # graded as Welsh now
+    assert answer(database_url, "English please").language == "en"
