@@ -6,7 +6,9 @@ Prints per-point accuracy, false credit (a point marked covered that was not), m
 (a covered point marked missed), p50/p95 grading time per answer on
 tests/data/teachback_answers.jsonl, then the 2-way macro-F1 on every SemEval-2013 split.
 SemEval: each reference answer is a key point, and an answer is correct when any
-reference answer is covered. Nothing is tuned on a test split.
+reference answer is covered. Nothing is tuned on a test split. The "reference-answer
+mode" column is `grade_reference_answers` (not used by the coach's dialogue), whose
+constants benchmarks/fit_reference_answers.py fitted on each corpus's train split.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 from bot.config import ROOT
 from bot.teachback import PointResult, grade_teachback, grade_with_phrasings, warm_up
+from bot.teachback.grader import REFERENCE_MODELS, grade_reference_answers
 
 LABELLED = ROOT / "tests" / "data" / "teachback_answers.jsonl"
 SEMEVAL = ROOT.parent / "shared" / "benchmarks" / "semeval2013"
@@ -120,13 +123,28 @@ def _decide(result: PointResult, threshold: float) -> bool:
     return result.score >= threshold and not result.contradicted and result.amounts_ok
 
 
+def _reference_mode(path: Path, corpus: str) -> list[tuple[bool, bool]]:
+    model = REFERENCE_MODELS[corpus]
+    return [
+        (
+            grade_reference_answers(
+                row["reference_answers"], row["student_answer"], row["question"], model
+            ).covered,
+            row["label_2way"] == "correct",
+        )
+        for row in _rows(path)
+    ]
+
+
 def semeval(directory: Path) -> None:
     """2-way macro-F1 on every split, reference answers as one key point's wordings.
 
-    The question is passed as `given` text (its words prove little). Two figures: the
-    grader exactly as the coach runs it, and with one coverage threshold per corpus chosen
-    on that corpus's training split only (SemEval answers are long sentences, not the
-    short key points the default threshold was set for).
+    The question is passed as `given` text (its words prove little). Three figures: the
+    key-point grader exactly as the coach runs it; the same with one coverage threshold
+    per corpus chosen on that corpus's training split only (SemEval answers are long
+    sentences, not the short key points the default threshold was set for); and the
+    reference-answer mode, a logistic combination of lexical features whose constants
+    were fitted on the training split only (benchmarks/fit_reference_answers.py).
     """
     print("SemEval-2013 Task 7, 2-way macro-F1 (reference answers as key points):")
     for corpus in ("beetle", "scientsbank"):
@@ -141,10 +159,14 @@ def semeval(directory: Path) -> None:
             )
             as_run = _macro_f1([(r.covered, y) for r, y in grades])
             tuned = _macro_f1([(_decide(r, threshold), y) for r, y in grades])
-            note = "  (development split: the threshold is chosen here)" if "train" in split else ""
+            if split.endswith("train"):  # fitted here: see fit_reference_answers.py for its CV
+                mode, note = "  -  ", "  (development split: fitted here)"
+            else:
+                path = directory / f"semeval2013_{split}.jsonl"
+                mode, note = f"{_macro_f1(_reference_mode(path, corpus)):.3f}", ""
             print(
                 f"  {split:22s} as run {as_run:.3f}   train-chosen threshold {threshold:.2f}:"
-                f" {tuned:.3f}   n={len(grades)}{note}"
+                f" {tuned:.3f}   reference-answer mode {mode}   n={len(grades)}{note}"
             )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from bot.teachback import grade_in_thread, grade_teachback
 from bot.teachback.cli import grade_line, grade_stream
+from bot.teachback.grader import REFERENCE_MODELS, grade_reference_answers
 from bot.teachback.welsh import radicals
 
 METFORMIN = [
@@ -118,3 +119,33 @@ def test_cli_contract_one_line_out_per_line_in() -> None:
 )
 def test_cli_bad_line_gets_an_error_in_its_place(line: str) -> None:
     assert "error" in grade_line(line)
+
+
+SALT_QUESTION = "What happens to salty water left in a dish in the sun for a week?"
+SALT_REFERENCE = ["The water evaporates and the salt is left behind."]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("the water goes away by evaporation and leaves the salt", True),
+        ("The water evaporated, leaving salt crystals in the dish", True),
+        ("it stays in the dish", False),
+        ("salty water is left in the sun", False),  # only repeats the question
+    ],
+)
+def test_reference_answer_mode_credits_the_idea_not_the_question(
+    answer: str, expected: bool
+) -> None:
+    model = REFERENCE_MODELS["scientsbank"]
+    result = grade_reference_answers(SALT_REFERENCE, answer, SALT_QUESTION, model)
+    assert result.covered is expected
+
+
+def test_reference_answer_mode_matches_other_forms_of_a_word() -> None:
+    model = REFERENCE_MODELS["scientsbank"]
+    question = "Why does a guitar string make a sound when you pluck it?"
+    result = grade_reference_answers(
+        ["The string vibrates."], "because of the vibration", question, model
+    )
+    assert result.covered
