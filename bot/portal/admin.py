@@ -1,0 +1,174 @@
+"""Admins' pages: staff users, which clinician each patient has, unassigned flags, audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.portal.auth import current_staff, require_role
+from bot.portal.pages import audit, render, run_db, see_other
+from bot.store import safety
+from bot.store import staff as staff_store
+from bot.store.models import AuditEntry, Person, SafetyFlag, StaffUser
+
+AUDIT_PAGE = 100
+
+
+@dataclass(frozen=True)
+class PatientAssignment:
+    """A patient as an admin sees them: an id, when they joined, their clinician."""
+
+    id: int
+    joined: datetime
+    clinician_id: int | None
+
+
+def _overview(session: Session) -> tuple[list[StaffUser], list[PatientAssignment]]:
+    users = staff_store.list_staff(session)
+    people = [
+        PatientAssignment(pid, joined, clinician)
+        for pid, joined, clinician in session.execute(
+            select(Person.id, Person.created_at, Person.clinician_id).order_by(Person.id)
+        )
+    ]
+    return users, people
+
+
+@require_role("admin")
+async def overview(request: web.Request) -> web.Response:
+    """GET /portal/admin: users, the form for a new one, and patient assignment."""
+    users, people = await run_db(request, _overview)
+    clinicians = [u for u in users if u.role == "clinician" and u.active]
+    return render(
+        request,
+        "admin.html",
+        {
+            "users": users,
+            "people": people,
+            "clinicians": clinicians,
+            "emails": {u.id: u.email for u in users},
+            "roles": staff_store.ROLES,
+            "error": request.query.get("error"),
+        },
+    )
+
+
+@require_role("admin")
+async def create_user(request: web.Request) -> web.Response:
+    """POST /portal/admin/users."""
+    form = await request.post()
+    email, role = str(form.get("email", "")), str(form.get("role", ""))
+    password = str(form.get("password", ""))
+
+    def create(session: Session) -> str | None:
+        try:
+            staff_store.create_staff(session, email, role, password)
+        except ValueError:
+            return "user"
+        return None
+
+    error = await run_db(request, create)
+    return see_other("/portal/admin" + (f"?error={error}" if error else ""))
+
+
+@require_role("admin")
+async def set_active(request: web.Request) -> web.Response:
+    """POST /portal/admin/users/{staff_id}/active: deactivate (their sessions stop working
+    at once) or reactivate, which also lifts a lockout. Staff users are never deleted."""
+    form = await request.post()
+    active = form.get("active") == "1"
+    me = current_staff(request)
+    try:
+        staff_id = int(request.match_info["staff_id"])
+    except ValueError as exc:
+        raise web.HTTPNotFound() from exc
+    if staff_id == me.id and not active:
+        raise web.HTTPBadRequest(text="you cannot deactivate yourself")
+
+    def change(session: Session) -> bool:
+        return staff_store.set_active(session, staff_id, active)
+
+    if not await run_db(request, change):
+        raise web.HTTPNotFound(text="no such user")
+    return see_other("/portal/admin")
+
+
+@require_role("admin")
+async def assign(request: web.Request) -> web.Response:
+    """POST /portal/admin/patients/{person_id}/clinician: link (or unlink) a clinician."""
+    form = await request.post()
+    raw = str(form.get("clinician_id", ""))
+    try:
+        person_id = int(request.match_info["person_id"])
+        clinician_id = int(raw) if raw else None
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text="bad id") from exc
+
+    def link(session: Session) -> bool:
+        person = session.get(Person, person_id)
+        if person is None:
+            return False
+        if clinician_id is not None:
+            user = session.get(StaffUser, clinician_id)
+            if user is None or user.role != "clinician" or not user.active:
+                return False
+        person.clinician_id = clinician_id
+        # Their open flags move to the new clinician's queue (or back to the unassigned one).
+        session.execute(
+            update(SafetyFlag)
+            .where(SafetyFlag.person_id == person_id, SafetyFlag.acknowledged_at.is_(None))
+            .values(clinician_id=clinician_id)
+        )
+        return True
+
+    if not await run_db(request, link):
+        raise web.HTTPNotFound(text="no such patient or clinician")
+    return see_other("/portal/admin#patients")
+
+
+@require_role("admin")
+async def unassigned_flags(request: web.Request) -> web.Response:
+    """GET /portal/admin/flags: open flags of patients who have no clinician yet."""
+    staff = current_staff(request)
+
+    def load(session: Session) -> list[SafetyFlag]:
+        flags = safety.open_flags(session, None)
+        for flag in flags:
+            audit(session, staff, "read", flag.person_id, "unassigned_flags")
+        return flags
+
+    flags = await run_db(request, load)
+    return render(request, "admin_flags.html", {"flags": flags})
+
+
+@require_role("admin")
+async def audit_page(request: web.Request) -> web.Response:
+    """GET /portal/audit?before=ID: the audit log, newest first, a page at a time."""
+    try:
+        before = int(request.query.get("before", "0")) or None
+    except ValueError:
+        before = None
+
+    def load(session: Session) -> list[AuditEntry]:
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE)
+        if before is not None:
+            query = query.where(AuditEntry.id < before)
+        return list(session.scalars(query))
+
+    entries = await run_db(request, load)
+    older = entries[-1].id if len(entries) == AUDIT_PAGE else None
+    return render(request, "audit.html", {"entries": entries, "older": older})
+
+
+def add_routes(portal: web.Application) -> None:
+    """The admins' routes."""
+    portal.router.add_get("/admin", overview)
+    portal.router.add_post("/admin/users", create_user)
+    portal.router.add_post("/admin/users/{staff_id}/active", set_active)
+    portal.router.add_post("/admin/patients/{person_id}/clinician", assign)
+    portal.router.add_get("/admin/flags", unassigned_flags)
+    portal.router.add_get("/audit", audit_page)

@@ -1,0 +1,190 @@
+"""Clinicians' pages: my patients, one patient's record, flags, and the exports."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from bot.content.teachback import find_module
+from bot.portal.auth import current_staff, require_role
+from bot.portal.charts import Chart, line_chart
+from bot.portal.exports import patient_bundle, patient_csv, patients_csv
+from bot.portal.pages import audit, render, run_db, see_other
+from bot.store import patients
+from bot.store.patients import PatientRecord, PatientRow
+from bot.store.staff import Staff
+
+OUTCOME_VALUE = {"not_today": 0, "partly": 1, "done": 2}
+
+
+def _person_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["person_id"])
+    except ValueError as exc:
+        raise web.HTTPNotFound() from exc
+
+
+def _list(session: Session, staff: Staff, sort: str, desc: bool, detail: str) -> list[PatientRow]:
+    rows = patients.patients_of(session, staff.id, sort, desc)
+    for row in rows:
+        audit(session, staff, "exported" if detail.endswith("csv") else "read", row.id, detail)
+    return rows
+
+
+@require_role("clinician")
+async def my_patients(request: web.Request) -> web.Response:
+    """GET /portal/patients?sort=flags&dir=desc."""
+    staff = current_staff(request)
+    sort = request.query.get("sort", "id")
+    sort = sort if sort in patients.SORT_KEYS else "id"
+    desc = request.query.get("dir") == "desc"
+    rows = await run_db(request, lambda s: _list(s, staff, sort, desc, "patient_list"))
+    return render(request, "patients.html", {"rows": rows, "sort": sort, "desc": desc})
+
+
+@require_role("clinician")
+async def my_patients_csv(request: web.Request) -> web.Response:
+    """GET /portal/patients.csv."""
+    staff = current_staff(request)
+    rows = await run_db(request, lambda s: _list(s, staff, "id", False, "patient_list_csv"))
+    return _download(patients_csv(rows), "text/csv", "patients.csv")
+
+
+def _download(body: str, content_type: str, filename: str) -> web.Response:
+    return web.Response(
+        text=body,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+async def _record(request: web.Request, action: str, detail: str) -> PatientRecord:
+    """The patient's record, audited; 404 for anyone who is not their clinician."""
+    staff, person_id = current_staff(request), _person_id(request)
+
+    def load(session: Session) -> PatientRecord | None:
+        record = patients.record_of(session, staff.id, person_id)
+        if record is not None:
+            audit(session, staff, action, person_id, detail)
+        return record
+
+    record = await run_db(request, load)
+    if record is None:
+        raise web.HTTPNotFound(text="no such patient of yours")
+    return record
+
+
+def checkin_chart(record: PatientRecord) -> Chart:
+    """Each plan's check-in outcomes over time (not today 0, partly 1, done 2)."""
+    series = [
+        (
+            f"plan {plan.id}: {plan.activity}",
+            [
+                (c.answered_at, OUTCOME_VALUE.get(c.outcome, 0))
+                for c in record.checkins
+                if c.plan_id == plan.id
+            ],
+        )
+        for plan in record.plans
+    ]
+    return line_chart([s for s in series if s[1]], 0, 2)
+
+
+def measure_chart(record: PatientRecord, instrument: str, low: int, high: int) -> Chart:
+    """One line per item of an instrument."""
+    items: dict[str, list[Any]] = {}
+    for measure in record.measures:
+        if measure.instrument == instrument:
+            items.setdefault(measure.item, []).append((measure.recorded_at, measure.value))
+    return line_chart(sorted(items.items()), low, high, 1 if high <= 5 else 2)
+
+
+def teachback_view(record: PatientRecord) -> dict[str, dict[str, list[Any]]]:
+    """Point results grouped by module, then chunk, in the order they were answered."""
+    grouped: dict[str, dict[str, list[Any]]] = {}
+    for point in record.points:
+        grouped.setdefault(point.module_id, {}).setdefault(point.chunk_id, []).append(point)
+    return grouped
+
+
+def key_point_texts(record: PatientRecord) -> dict[tuple[str, str], str]:
+    """(module, key point) → the key point's English wording, for modules still in content."""
+    texts: dict[tuple[str, str], str] = {}
+    for module_id in {point.module_id for point in record.points}:
+        module = find_module(module_id)
+        for chunk in module.chunks if module is not None else ():
+            for point in chunk.key_points:
+                texts[(module_id, point.id)] = point.text.en
+    return texts
+
+
+@require_role("clinician")
+async def patient_page(request: web.Request) -> web.Response:
+    """GET /portal/patients/{id}."""
+    record = await _record(request, "read", "patient_page")
+    follow = {(f.module_id, f.chunk_id) for f in record.follow_ups if f.resolved_at is None}
+    return render(
+        request,
+        "patient.html",
+        {
+            "record": record,
+            "checkins": checkin_chart(record),
+            "weekly": measure_chart(record, "weekly", 0, 10),
+            "prem": measure_chart(record, "prem", 1, 5),
+            "teachback": teachback_view(record),
+            "follow": follow,
+            "point_texts": key_point_texts(record),
+        },
+    )
+
+
+@require_role("clinician")
+async def patient_csv_export(request: web.Request) -> web.Response:
+    """GET /portal/patients/{id}/export.csv."""
+    record = await _record(request, "exported", "csv")
+    return _download(patient_csv(record), "text/csv", f"patient-{record.person.id}.csv")
+
+
+@require_role("clinician")
+async def patient_fhir_export(request: web.Request) -> web.Response:
+    """GET /portal/patients/{id}/fhir.json: a FHIR R4 Bundle."""
+    record = await _record(request, "exported", "fhir_r4")
+    body = json.dumps(patient_bundle(record), indent=2)
+    return _download(body, "application/fhir+json", f"patient-{record.person.id}-fhir.json")
+
+
+@require_role("clinician", "admin")
+async def acknowledge(request: web.Request) -> web.Response:
+    """POST /portal/flags/{flag_id}/acknowledge: who and when are recorded."""
+    staff = current_staff(request)
+    try:
+        flag_id = int(request.match_info["flag_id"])
+    except ValueError as exc:
+        raise web.HTTPNotFound() from exc
+    owner = staff.id if staff.role == "clinician" else None
+
+    def ack(session: Session) -> int | None:
+        flag = patients.acknowledge_flag(session, flag_id, staff.id, owner)
+        if flag is None:
+            return None
+        audit(session, staff, "read", flag.person_id, f"flag_ack:{flag.id}")
+        return flag.person_id
+
+    person_id = await run_db(request, ack)
+    if person_id is None:
+        raise web.HTTPNotFound(text="no such flag for you")
+    back = f"/portal/patients/{person_id}#flags" if owner else "/portal/admin/flags"
+    return see_other(back)
+
+
+def add_routes(portal: web.Application) -> None:
+    """The clinicians' routes."""
+    portal.router.add_get("/patients", my_patients)
+    portal.router.add_get("/patients.csv", my_patients_csv)
+    portal.router.add_get("/patients/{person_id}", patient_page)
+    portal.router.add_get("/patients/{person_id}/export.csv", patient_csv_export)
+    portal.router.add_get("/patients/{person_id}/fhir.json", patient_fhir_export)
+    portal.router.add_post("/flags/{flag_id}/acknowledge", acknowledge)
