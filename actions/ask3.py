@@ -1,0 +1,600 @@
+"""Ask 3 Questions: preparing for an appointment, option grids, the follow-up afterwards and
+rehearsal. Thin adapters: the logic is bot.decisions, storing is bot.store.ask3, and the
+replies are domain responses or data/content/ask3.yml (English and Welsh).
+
+Buttons inside the forms send `/affirm` ("use these words", "I've finished") or `/deny`
+("skip", "not sure yet", "no more questions"); anything typed is the person's own words.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, ClassVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.base import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_SLOT,
+    CoachAction,
+    normalise_language,
+    run_in_store,
+)
+from bot.content.option_grids import find_grid
+from bot.decisions import content, grids, rehearsal
+from bot.decisions.dates import parse_date
+from bot.decisions.summary import QuestionList, as_text, split_questions
+from bot.goals import parse
+from bot.logs import pseudonym
+from bot.store import ask3
+
+logger = logging.getLogger(__name__)
+
+DomainDict = dict[str, Any]
+Events = list[dict[str, Any]]
+
+FORM_SLOTS = (
+    "ask3_decision",
+    "ask3_options",
+    "ask3_date",
+    "ask3_q_options",
+    "ask3_q_benefits",
+    "ask3_q_likelihood",
+    "ask3_own",
+    "ask3_matters",
+)
+QUESTION_SLOTS = {
+    "ask3_q_options": "options",
+    "ask3_q_benefits": "benefits_risks",
+    "ask3_q_likelihood": "likelihood",
+}
+FOLLOW_UP_SLOTS = ("ask3_fu_answers", "ask3_fu_decision", "ask3_fu_involvement")
+PRACTICE_SLOTS = ("ask3_practice", "ask3_practice_asked", "ask3_practice_evidence")
+SKIPPED = "-"  # a slot the person chose to skip (None would make the form ask again)
+USE_THESE = "/affirm"
+SKIP = "/deny"
+MAX_PRACTICE_TURNS = 8
+FINISHED_WORDS = (
+    "done",
+    "finished",
+    "i've finished",
+    "i have finished",
+    "that's all",
+    "thats all",
+    "no more",
+    "no more questions",
+    "wedi gorffen",
+    "rydw i wedi gorffen",
+    "dyna'r cyfan",
+    "dim mwy",
+    "gorffen",
+)
+ANSWER_WORDS = {
+    "yes": ("yes", "yeah", "yep", "i did", "ydw", "do", "cefais", "ie"),
+    "partly": ("partly", "some", "some of them", "a bit", "rhannol", "yn rhannol", "rhai"),
+    "no": ("no", "nope", "not really", "i didn't", "na", "naddo", "dim"),
+}
+
+
+def _language(tracker: Tracker) -> str:
+    return normalise_language(tracker.get_slot(LANGUAGE_SLOT)) or DEFAULT_LANGUAGE
+
+
+def _say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:
+    message = content.reply(key, _language(tracker), **values)
+    dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _is_payload(value: str) -> bool:
+    return value.startswith("/")
+
+
+def _kept(value: Any) -> str:
+    """A slot's value as stored: "" for a skipped one."""
+    text = _text(value)
+    return "" if text == SKIPPED else text
+
+
+# Typed words that mean "stop this" mid-form. The NLU reads a bare "stop" as withdrawing
+# consent, which a form's free-text slot would otherwise swallow as an answer.
+STOP_WORDS = frozenset(
+    {"stop", "stop please", "please stop", "stop it", "stop this", "i want to stop", "quit",
+     "exit", "stopio", "stopia", "gadael", "dw i eisiau stopio"}
+)  # fmt: skip
+
+
+def _stopped(tracker: Tracker) -> bool:
+    said = str((tracker.latest_message or {}).get("text") or "")
+    return " ".join(said.lower().strip(" .!").split()) in STOP_WORDS
+
+
+class _LeavesOnStop:
+    """A form validation that, on a typed "stop", fills its slots with `stop_values` so the
+    form ends at once; the action after the form sees them and says it has stopped."""
+
+    stop_values: ClassVar[Mapping[str, str]] = {}
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        if _stopped(tracker):
+            logger.info("ask 3 form left on stop by %s", pseudonym(tracker.sender_id))
+            return [SlotSet(name, value) for name, value in self.stop_values.items()]
+        events: Events = await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
+        return events
+
+
+class _AskAsk3Slot(CoachAction, abc.ABC):
+    """Ask for one form slot, with the text from ask3.yml (`ask_<slot>`). Abstract, so the
+    action server registers only the concrete ones."""
+
+    @property
+    @abc.abstractmethod
+    def key(self) -> str:
+        """The reply that asks."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        _say(dispatcher, tracker, self.key)
+        return []
+
+
+class ActionAskAsk3Decision(_AskAsk3Slot):
+    action_name = "action_ask_ask3_decision"
+    key = "ask_decision"
+
+
+class ActionAskAsk3Options(_AskAsk3Slot):
+    action_name = "action_ask_ask3_options"
+    key = "ask_options"
+
+
+class ActionAskAsk3Date(_AskAsk3Slot):
+    action_name = "action_ask_ask3_date"
+    key = "ask_date"
+
+
+class ActionAskAsk3QOptions(_AskAsk3Slot):
+    action_name = "action_ask_ask3_q_options"
+    key = "ask_q_options"
+
+
+class ActionAskAsk3QBenefits(_AskAsk3Slot):
+    action_name = "action_ask_ask3_q_benefits"
+    key = "ask_q_benefits"
+
+
+class ActionAskAsk3QLikelihood(_AskAsk3Slot):
+    action_name = "action_ask_ask3_q_likelihood"
+    key = "ask_q_likelihood"
+
+
+class ActionAskAsk3Own(_AskAsk3Slot):
+    action_name = "action_ask_ask3_own"
+    key = "ask_own"
+
+
+class ActionAskAsk3Matters(_AskAsk3Slot):
+    action_name = "action_ask_ask3_matters"
+    key = "ask_matters"
+
+
+class ActionAskAsk3FuAnswers(_AskAsk3Slot):
+    action_name = "action_ask_ask3_fu_answers"
+    key = "ask_fu_answers"
+
+
+class ActionAskAsk3FuDecision(_AskAsk3Slot):
+    action_name = "action_ask_ask3_fu_decision"
+    key = "ask_fu_decision"
+
+
+class ActionAskAsk3FuInvolvement(_AskAsk3Slot):
+    action_name = "action_ask_ask3_fu_involvement"
+    key = "ask_fu_involvement"
+
+
+class ActionAsk3Start(CoachAction):
+    """Explain Ask 3 and say clinicians welcome the questions; the form comes next."""
+
+    action_name = "action_ask3_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        _say(dispatcher, tracker, "intro")
+        logger.info("ask 3 started for %s", pseudonym(tracker.sender_id))
+        return [SlotSet(name, None) for name in (*FORM_SLOTS, "ask3_grid")]
+
+
+class ValidateAsk3Form(_LeavesOnStop, FormValidationAction):  # type: ignore[misc]  # untyped
+    """The decision, the options known, the date; the three questions in their own words;
+    their own questions; what matters most."""
+
+    stop_values: ClassVar[Mapping[str, str]] = dict.fromkeys(FORM_SLOTS, SKIPPED)
+
+    def name(self) -> str:
+        return "validate_ask3_form"
+
+    def validate_ask3_decision(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_decision": None}
+        text = _text(value)
+        return {"ask3_decision": None if not text or _is_payload(text) else text}
+
+    def validate_ask3_options(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_options": None}
+        text = _text(value)
+        if _is_payload(text):
+            text = content.text("options_unknown", _language(tracker))
+        return {"ask3_options": text or None}
+
+    def validate_ask3_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_date": None}
+        text = _text(value)
+        if not text or _is_payload(text):
+            return {"ask3_date": SKIPPED}
+        found = parse_date(text, date.today())
+        if found is None:
+            _say(dispatcher, tracker, "date_unclear")
+            return {"ask3_date": None}
+        return {"ask3_date": found.isoformat()}
+
+    def _question(self, slot: str, value: Any, tracker: Tracker) -> dict[str, Any]:
+        text = _text(value)
+        if not text or _is_payload(text):  # "use these words"
+            text = content.question(QUESTION_SLOTS[slot]).text.in_language(_language(tracker))
+        return {slot: text}
+
+    def validate_ask3_q_options(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_q_options": None}
+        return self._question("ask3_q_options", value, tracker)
+
+    def validate_ask3_q_benefits(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_q_benefits": None}
+        return self._question("ask3_q_benefits", value, tracker)
+
+    def validate_ask3_q_likelihood(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_q_likelihood": None}
+        return self._question("ask3_q_likelihood", value, tracker)
+
+    def validate_ask3_own(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_own": None}
+        text = _text(value)
+        return {"ask3_own": SKIPPED if not text or _is_payload(text) else str(value).strip()}
+
+    def validate_ask3_matters(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_matters": None}
+        text = _text(value)
+        return {"ask3_matters": SKIPPED if not text or _is_payload(text) else text}
+
+
+class ActionAsk3Finish(CoachAction):
+    """Build, show and store "My questions for my appointment"; plan the follow-up; offer a
+    matching option grid."""
+
+    action_name = "action_ask3_finish"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        sender_id: str = tracker.sender_id
+        language = _language(tracker)
+        slot = tracker.get_slot
+        reset = [SlotSet(name, None) for name in FORM_SLOTS]
+        decision = _kept(slot("ask3_decision"))
+        if not decision:
+            dispatcher.utter_message(response="utter_form_cancelled")
+            return reset
+        options = _kept(slot("ask3_options"))
+        when = _kept(slot("ask3_date"))
+        grid = grids.match_grid(decision, options)
+        summary = QuestionList(
+            decision=decision,
+            options=options,
+            questions={qid: _kept(slot(name)) for name, qid in QUESTION_SLOTS.items()},
+            own_questions=split_questions(str(slot("ask3_own") or "").replace(SKIPPED, "")),
+            matters=_kept(slot("ask3_matters")),
+            appointment_on=date.fromisoformat(when) if when else None,
+            grid_id=grid.id if grid is not None else None,
+        )
+        saved = await run_in_store(lambda s: ask3.save_list(s, sender_id, summary, language))
+        logger.info("ask 3 list %d saved for %s", saved.id, pseudonym(sender_id))
+        dispatcher.utter_message(text=as_text(summary, language))
+        _say(dispatcher, tracker, "summary_saved")
+        dispatcher.utter_message(
+            json_message={
+                "ask3_summary": {
+                    "list_id": saved.id,
+                    "label": content.text("summary_print", language),
+                }
+            }
+        )
+        if saved.follow_up_due_at is not None:
+            _say(dispatcher, tracker, "summary_follow_up")
+        if grid is not None:
+            title = grid.title.in_language(language)
+            _say(dispatcher, tracker, "offer_grid", title=title, grid=grid.id)
+        else:
+            _say(dispatcher, tracker, "finished")
+        return [*reset, SlotSet("ask3_grid", grid.id if grid is not None else None)]
+
+
+class ActionShowOptionGrid(CoachAction):
+    """Show an option grid: a table on the web, an image and one question at a time on
+    Telegram (the channels render the `option_grid` payload)."""
+
+    action_name = "action_show_option_grid"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        language = _language(tracker)
+        wanted = next(iter(tracker.get_latest_entity_values("option_grid")), None)
+        wanted = wanted or tracker.get_slot("option_grid") or tracker.get_slot("ask3_grid")
+        grid = find_grid(str(wanted)) if wanted else None
+        if grid is None:
+            text = _text((tracker.latest_message or {}).get("text"))
+            grid = grids.match_grid(text) if text and not _is_payload(text) else None
+        if grid is None:
+            _say(dispatcher, tracker, "grid_not_found")
+            return [SlotSet("option_grid", None)]
+        _say(dispatcher, tracker, "grid_intro")
+        shown = grid.in_language(language)
+        shown["questions_label"] = content.text("grid_questions_label", language)
+        dispatcher.utter_message(json_message={"option_grid": shown})
+        _say(
+            dispatcher,
+            tracker,
+            "grid_source",
+            source=grid.source.in_language(language),
+            date=grid.review_date.isoformat(),
+            notice=grid.review_notice.in_language(language),
+        )
+        _say(dispatcher, tracker, "finished")
+        logger.info("option grid %s shown to %s", grid.id, pseudonym(tracker.sender_id))
+        return [SlotSet("option_grid", None)]
+
+
+class ActionAsk3FollowUpStart(CoachAction):
+    """The day-after follow-up: the form if a list awaits it (ask3_next "form")."""
+
+    action_name = "action_ask3_followup_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        sender_id: str = tracker.sender_id
+        found = await run_in_store(lambda s: ask3.list_awaiting_follow_up(s, sender_id))
+        reset = [SlotSet(name, None) for name in FOLLOW_UP_SLOTS]
+        if found is None:
+            _say(dispatcher, tracker, "followup_none")
+            return [*reset, SlotSet("ask3_next", "done")]
+        return [*reset, SlotSet("ask3_next", "form")]
+
+
+def _got_answers(text: str) -> str | None:
+    words = text.lower().strip(" .!")
+    if words == USE_THESE:
+        return "yes"
+    if words == SKIP:
+        return "no"
+    for answer, said in ANSWER_WORDS.items():
+        if words in said or any(words.startswith(f"{w} ") for w in said):
+            return answer
+    return None
+
+
+class ValidateAsk3FollowUpForm(_LeavesOnStop, FormValidationAction):  # type: ignore[misc]
+    """Did you get answers? What did you decide? How involved did you feel (0-10)?"""
+
+    stop_values: ClassVar[Mapping[str, str]] = dict.fromkeys(FOLLOW_UP_SLOTS, SKIPPED)
+
+    def name(self) -> str:
+        return "validate_ask3_followup_form"
+
+    def validate_ask3_fu_answers(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_fu_answers": None}
+        return {"ask3_fu_answers": _got_answers(_text(value))}  # None: asked again
+
+    def validate_ask3_fu_decision(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_fu_decision": None}
+        text = _text(value)
+        if not text or _is_payload(text):
+            text = content.text("not_decided", _language(tracker))
+        return {"ask3_fu_decision": text}
+
+    def validate_ask3_fu_involvement(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_fu_involvement": None}
+        found = parse.rating(_text(value))
+        if found is None:
+            _say(dispatcher, tracker, "rating_invalid")
+            return {"ask3_fu_involvement": None}
+        return {"ask3_fu_involvement": str(found)}
+
+
+class ActionAsk3SaveFollowUp(CoachAction):
+    """Store the follow-up's answers with the list they follow up."""
+
+    action_name = "action_ask3_save_followup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        sender_id: str = tracker.sender_id
+        slot = tracker.get_slot
+        reset = [SlotSet(name, None) for name in FOLLOW_UP_SLOTS]
+        answers = str(slot("ask3_fu_answers") or "")
+        decided = _text(slot("ask3_fu_decision"))
+        involvement = parse.rating(_text(slot("ask3_fu_involvement")))
+        if answers not in ask3.GOT_ANSWERS or involvement is None:
+            dispatcher.utter_message(response="utter_form_cancelled")
+            return reset
+
+        def save(session: Any) -> bool:
+            list_id = ask3.list_awaiting_follow_up(session, sender_id)
+            if list_id is None:
+                return False
+            ask3.save_follow_up(session, sender_id, list_id, answers, decided, involvement)
+            return True
+
+        if await run_in_store(save):
+            logger.info("ask 3 follow-up saved for %s", pseudonym(sender_id))
+            _say(dispatcher, tracker, "followup_thanks")
+        else:
+            _say(dispatcher, tracker, "followup_none")
+        return reset
+
+
+class ActionAsk3RehearsalStart(CoachAction):
+    """The bot plays a clinician presenting the scenario's options."""
+
+    action_name = "action_ask3_rehearsal_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        wanted = next(iter(tracker.get_latest_entity_values("ask3_scenario")), None)
+        scenario = content.find_scenario(str(wanted) if wanted else None)
+        language = _language(tracker)
+        _say(
+            dispatcher, tracker, "rehearsal_intro", scenario=scenario.opening.in_language(language)
+        )
+        logger.info("ask 3 rehearsal %s for %s", scenario.id, pseudonym(tracker.sender_id))
+        return [
+            SlotSet("ask3_scenario", scenario.id),
+            SlotSet("ask3_practice", None),
+            SlotSet("ask3_practice_asked", []),
+            SlotSet("ask3_practice_evidence", {}),
+        ]
+
+
+class ActionAskAsk3Practice(CoachAction):
+    """Invite the next question (the first time, how to ask and how to finish)."""
+
+    action_name = "action_ask_ask3_practice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        turns = len(_evidence(tracker).get("_turns", []))
+        _say(dispatcher, tracker, "rehearsal_more" if turns else "rehearsal_first")
+        return []
+
+
+def _evidence(tracker: Tracker) -> dict[str, list[str]]:
+    value = tracker.get_slot("ask3_practice_evidence")
+    return {str(k): list(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _finished(text: str) -> bool:
+    words = text.lower().strip(" .!")
+    return words == USE_THESE or words in FINISHED_WORDS
+
+
+class ValidateAsk3RehearsalForm(_LeavesOnStop, FormValidationAction):  # type: ignore[misc]
+    """Each question the patient practises: find which of the three it asks, answer as the
+    clinician would, and keep going until they have finished ("stop" finishes too)."""
+
+    stop_values: ClassVar[Mapping[str, str]] = {"ask3_practice": "done"}
+
+    def name(self) -> str:
+        return "validate_ask3_rehearsal_form"
+
+    def validate_ask3_practice(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:  # set to None by an action, not answered
+            return {"ask3_practice": None}
+        text = _text(value)
+        evidence = _evidence(tracker)
+        turns = evidence.setdefault("_turns", [])
+        if _finished(text):
+            return {"ask3_practice": "done"}
+        language = _language(tracker)
+        scenario = content.find_scenario(tracker.get_slot("ask3_scenario"))
+        asked = rehearsal.questions_asked(text, language) if not _is_payload(text) else []
+        turns.append(",".join(a.question_id for a in asked))
+        for found in asked:
+            evidence.setdefault(found.question_id, []).extend(found.evidence)
+            answer = scenario.answers.get(found.question_id)
+            if answer is not None:
+                dispatcher.utter_message(text=answer.in_language(language))
+        if not asked:
+            _say(dispatcher, tracker, "rehearsal_other")
+        so_far = sorted(
+            {*list(tracker.get_slot("ask3_practice_asked") or [])} | {a.question_id for a in asked}
+        )
+        done = len(turns) >= MAX_PRACTICE_TURNS
+        return {
+            "ask3_practice": "done" if done else None,
+            "ask3_practice_asked": so_far,
+            "ask3_practice_evidence": evidence,
+        }
+
+
+class ActionAsk3RehearsalFinish(CoachAction):
+    """Say which of the three questions they asked and which they might add; store it."""
+
+    action_name = "action_ask3_rehearsal_finish"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        sender_id: str = tracker.sender_id
+        language = _language(tracker)
+        asked = [str(a) for a in tracker.get_slot("ask3_practice_asked") or []]
+        evidence = _evidence(tracker)
+        turns = len(evidence.pop("_turns", []))
+        for message in rehearsal.feedback(set(asked), language):
+            dispatcher.utter_message(text=message)
+        scenario = str(tracker.get_slot("ask3_scenario") or "")
+        await run_in_store(
+            lambda s: ask3.save_rehearsal(s, sender_id, scenario, asked, evidence, turns)
+        )
+        logger.info("ask 3 rehearsal saved for %s: %d of 3 asked", pseudonym(sender_id), len(asked))
+        _say(dispatcher, tracker, "rehearsal_end")
+        return [SlotSet(name, None) for name in (*PRACTICE_SLOTS, "ask3_scenario")]
