@@ -56,6 +56,32 @@ def _content_check(args: argparse.Namespace) -> int:
     return check_content(args.paths)
 
 
+def _user_create(args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot.config import database_url_from_env
+    from bot.store import migrate, staff
+    from bot.store.db import unit_of_work
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("the passwords differ", file=sys.stderr)
+            return 2
+    url = database_url_from_env()
+    migrate.upgrade(url)
+    try:
+        with unit_of_work(url) as session:
+            user = staff.create_staff(session, args.email, args.role, password)
+            print(f"created {user.role} {user.email} (id {user.id})")
+    except ValueError as exc:
+        print(f"not created: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Sub-commands; later issues add theirs here."""
     parser = argparse.ArgumentParser(prog="coach", description="Co-create Coach")
@@ -79,6 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
     check = content.add_parser("check", help="check the teach-back modules")
     check.add_argument("paths", nargs="*", help="module files (default: every module)")
     check.set_defaults(func=_content_check)
+    user = sub.add_parser("user", help="portal staff users").add_subparsers(
+        dest="user_command", required=True
+    )
+    create = user.add_parser("create", help="add an admin, clinician or tutor")
+    create.add_argument("--role", required=True, choices=("admin", "clinician", "tutor"))
+    create.add_argument("--email", required=True)
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create.set_defaults(func=_user_create)
     return parser
 
 

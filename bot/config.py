@@ -64,6 +64,10 @@ class Settings:
     redelivery_interval: float
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
+    # The portal (issue 8): Secure cookies behind https; links in patient invites.
+    portal_secure_cookies: bool = False
+    telegram_bot_username: str | None = None
+    public_url: str | None = None
 
     def __post_init__(self) -> None:
         check_telegram(self)
@@ -85,6 +89,10 @@ class Settings:
             redelivery_interval=float(os.environ.get("REDELIVERY_INTERVAL", "2")),
             telegram_webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            portal_secure_cookies=bool(os.environ.get("PORTAL_SECURE_COOKIES")),
+            telegram_bot_username=(os.environ.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@")
+            or None,
+            public_url=(os.environ.get("PUBLIC_URL") or "").rstrip("/") or None,
         )
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import aiohttp
 
@@ -18,10 +18,21 @@ class Button(TypedDict):
 
 
 class BotMessage(TypedDict):
-    """One bot message as every channel receives it."""
+    """One bot message as every channel receives it.
+
+    `option_grid` (Ask 3, issue 5) is an option grid in one language, from an action's
+    `json_message` (see `bot.content.option_grids.OptionGrid.in_language`); the web widget
+    shows a table, Telegram an image and the rows as text. `ask3_summary` ({"list_id",
+    "label"}) lets the widget offer the printable question list.
+    """
 
     text: str
     buttons: list[Button]
+    option_grid: NotRequired[dict[str, Any]]
+    ask3_summary: NotRequired[dict[str, Any]]
+
+
+CUSTOM_KEYS = ("option_grid", "ask3_summary")
 
 
 class EngineUnavailable(Exception):
@@ -39,6 +50,13 @@ def normalise(raw: list[dict[str, Any]]) -> list[BotMessage]:
         text = str(item.get("text") or "")
         if text or buttons:
             messages.append(BotMessage(text=text, buttons=buttons))
+        custom = item.get("custom")
+        if isinstance(custom, dict):
+            for key in CUSTOM_KEYS:
+                if isinstance(custom.get(key), dict):
+                    message = BotMessage(text="", buttons=[])
+                    message[key] = custom[key]  # type: ignore[literal-required]
+                    messages.append(message)
     return messages
 
 

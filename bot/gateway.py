@@ -12,9 +12,11 @@ from aiohttp import web
 from sqlalchemy import text
 from telegram.request import BaseRequest
 
+from bot import portal
 from bot.app_keys import SERVICES, SETTINGS, Services
 from bot.channels.push import PushHub
 from bot.channels.telegram.runtime import add_telegram, telegram_status
+from bot.channels.web.ask3 import add_ask3_routes
 from bot.channels.web.routes import add_routes
 from bot.config import Settings
 from bot.engine_client import EngineClient, probe
@@ -115,4 +117,6 @@ def init_app(settings: Settings, *, telegram_request: BaseRequest | None = None)
     add_telegram(app, settings, telegram_request)
     app.router.add_get("/healthz", healthz)
     add_routes(app)
+    add_ask3_routes(app)
+    portal.setup(app, settings)
     return app

@@ -12,8 +12,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.content.option_grids import GRIDS_DIR
+from bot.content.option_grids import check_paths as check_grid_paths
 from bot.content.readability import flesch_reading_ease, words
 from bot.content.teachback import DIALOGUE_FILE, LANGUAGES, MODULES_DIR, read_yaml
+from bot.decisions.content import ASK3_FILE
+from bot.decisions.content import check as check_ask3
 
 MAX_CHUNK_WORDS = 60
 # Reading age about 11: Flesch reading ease of 70 or more ("fairly easy"; 80 and up is
@@ -190,15 +194,26 @@ def check_paths(paths: Iterable[Path]) -> dict[Path, list[str]]:
 
 def main(arguments: Sequence[str] = ()) -> int:
     """Check the named files, or every module; print problems; 1 if there are any."""
-    paths = [Path(a) for a in arguments] or sorted(MODULES_DIR.glob("*.yml"))
-    if not paths:
+    given = [Path(a) for a in arguments]
+    # Option grids (Ask 3, issue 5): files in an option_grids folder are checked as grids.
+    grid_paths = [p for p in given if p.resolve().parent.name == GRIDS_DIR.name]
+    paths = [p for p in given if p not in grid_paths]
+    if not arguments:
+        paths = sorted(MODULES_DIR.glob("*.yml"))
+        grid_paths = sorted(GRIDS_DIR.glob("*.yml"))
+    if not paths and not grid_paths:
         print(f"no teach-back modules in {MODULES_DIR}", file=sys.stderr)
         return 1
     results = check_paths(paths)
+    results.update(check_grid_paths(grid_paths))
     if not arguments:
         results[DIALOGUE_FILE] = check_dialogue(read_yaml(DIALOGUE_FILE), DIALOGUE_FILE.name)
+        results[ASK3_FILE] = check_ask3(read_yaml(ASK3_FILE), ASK3_FILE.name)
     problems = [p for found in results.values() for p in found]
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f"content check: {len(paths)} module(s), {len(problems)} problem(s)")
+    print(
+        f"content check: {len(paths)} module(s), {len(grid_paths)} option grid(s), "
+        f"{len(problems)} problem(s)"
+    )
     return 1 if problems else 0

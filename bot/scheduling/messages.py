@@ -55,6 +55,8 @@ def render(
         buttons.append({"title": _text(titles["start"], language), "payload": "/start_measures"})
     elif kind == "prem":
         buttons.append({"title": _text(titles["start"], language), "payload": "/start_prem"})
+    elif kind == "ask3_followup":
+        buttons.append({"title": _text(titles["start"], language), "payload": "/ask3_followup"})
     else:
         raise ValueError(f"unknown kind {kind!r}")
     return [{"text": text, "buttons": buttons}]

@@ -13,6 +13,9 @@ so nothing is lost on restart. Each round, in one transaction:
    or measure waits until 08:00 instead); otherwise mark it claimed by this scheduler;
 3. add the next occurrence (the next check-in day, next week's review, next measure).
 
+A tutor's assignment message (bot.cohorts.messages) is not stale before its due date, waits
+for someone who may not be contacted yet, and like its reminder is skipped once done.
+
 Then, outside the transaction, deliver the claimed rows and mark them sent. Delivery is at
 most once: a process that dies between claiming and sending leaves the row "claimed".
 """
@@ -33,6 +36,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.channels.push import PushHub
+from bot.cohorts import messages as assignment_messages
 from bot.logs import pseudonym
 from bot.scheduling import messages, times
 from bot.store import data_rights, goals
@@ -217,6 +221,8 @@ class Scheduler:
             plan = session.get(ActionPlan, row.ref_id)
             if plan is not None and plan.status == goals.ACTIVE:
                 goals.schedule_follow_up(session, goals.REVIEW, row.person_id, plan.id, after)
+        elif row.kind in assignment_messages.KINDS:
+            return  # one message and one reminder per task, planned when it was set
         else:
             has_plan = session.scalar(
                 select(ActionPlan.id)
@@ -237,28 +243,46 @@ class Scheduler:
         ):
             self._skip(session, row, "plan_ended")
             return None
-        if times.is_stale(times.aware(row.due_at), now):
+        # A tutor's assignment is still worth sending late; a reminder is not.
+        late_ok = row.kind == assignment_messages.ASSIGNMENT
+        if not late_ok and times.is_stale(times.aware(row.due_at), now):
             self._skip(session, row, "stale")
             return None
         if not batch.may_contact(session, person):
-            self._skip(session, row, "no_contact")
+            # An assignment waits for someone who has not consented yet or paused reminders.
+            later = assignment_messages.retry_at(session, row, now) if late_ok else None
+            if later is not None:
+                self._set(session, row, due_at=later)
+            else:
+                self._skip(session, row, "no_contact")
             return None
         schedule = session.get(CheckinSchedule, row.ref_id) if row.kind == goals.CHECKIN else None
         zone = schedule.timezone if schedule is not None else times.DEFAULT_TIMEZONE
+        if row.kind in assignment_messages.KINDS:
+            zone = assignment_messages.zone_of(session, row.person_id)
         if not row.quiet_ok and times.in_quiet_hours(now, zone):
             if row.kind == goals.CHECKIN:
                 self._skip(session, row, "quiet_hours")
             else:
                 self._set(session, row, due_at=times.end_of_quiet_hours(now, zone))
             return None
+        assigned: list[dict[str, Any]] | None = None
+        if row.kind in assignment_messages.KINDS:
+            prepared = assignment_messages.prepare(session, row, person.language, now)
+            if isinstance(prepared, str):  # the task is gone or already done
+                self._skip(session, row, prepared)
+                return None
+            assigned = prepared
         if not self._set(session, row, status="claimed", claimed_by=self.worker_id, claimed_at=now):
             return None
         self._follow_up(session, row, now)
+        channel = batch.channels.get(person.id, "web")
+        if assigned is not None:
+            return Outgoing(row.id, person.sender_id, channel, row.kind, assigned)
         summary = goals.describe(plan.activity, plan.amount, plan.timing) if plan else None
         rendered = messages.render(
             row.kind, person.language, message_id=row.id, plan=summary, plan_id=row.plan_id
         )
-        channel = batch.channels.get(person.id, "web")
         return Outgoing(row.id, person.sender_id, channel, row.kind, rendered)
 
     async def deliver(self, outgoing: list[Outgoing]) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapper, Session
 
 from bot.store.models import AuditEntry
 
-ACTOR_KINDS = ("system", "clinician", "tutor")
+ACTOR_KINDS = ("system", "clinician", "tutor", "admin")
 ACTIONS = ("read", "exported", "erased")
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -39,6 +40,9 @@ class Person(Base):
     consent: Mapped[str] = mapped_column(String(16), default="pending")
     invite_code: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The patient's clinician (issue 8): set by an invite or by an admin; NULL: unassigned.
+    # No ON DELETE: staff users are deactivated, never deleted (and SQLite could not add one).
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
 
     identities: Mapped[list[ChannelIdentity]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="raise_on_sql"
@@ -285,8 +289,8 @@ class ScheduledMessage(Base):
     person for measures); (kind, ref_id, due_at) is unique so a due row is never made twice.
     `status`: "pending" → "claimed" (one scheduler took it) → "sent", or "failed" when the
     channel could not reach them; or "skipped" with `skip_reason` ("stale", "no_contact": no
-    consent, no active channel or reminders paused, "quiet_hours", "plan_ended"); or
-    "cancelled" when the plan stops. `quiet_ok` marks a time the person chose themselves.
+    consent, no active channel or reminders paused, "quiet_hours", "plan_ended"; for tutors'
+    assignments "done", "past_due", "task_gone"); or "cancelled" when the plan stops. `quiet_ok` marks a time the person chose themselves.
     """
 
     __tablename__ = "scheduled_messages"
@@ -466,3 +470,191 @@ class TeachbackTextConsent(Base):
     )
     keep_answer_text: Mapped[bool] = mapped_column(default=False)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Portal: staff users, logins, invites, patient assignment (issue 8, clinicians) ---
+
+
+class StaffUser(Base):
+    """Someone who logs in to the portal: "admin", "clinician" or "tutor" (argon2 hash).
+
+    `failed_logins` and `locked_until` hold the lockout in the database, so it holds across
+    gateway processes.
+    """
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StaffSession(Base):
+    """A portal login: the SHA-256 of the cookie's random token, and the session's CSRF token."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Invite(Base):
+    """A single-use, expiring invite code: to a clinician's care, to a cohort, or both."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    clinician_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), index=True
+    )
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
+    )
+    label: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+
+
+# --- Cohorts and assignments (issue 8, tutors) ---
+
+
+class Cohort(Base):
+    """An EPP-style course: a name, its start and end dates, and the tutor who runs it."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tutor_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CohortMember(Base):
+    """A participant of a cohort (joined with one of the cohort's invites)."""
+
+    __tablename__ = "cohort_members"
+    __table_args__ = (UniqueConstraint("cohort_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Assignment(Base):
+    """A practice dialogue a tutor set, for the whole cohort (`person_id` NULL) or one person.
+
+    `kind` is "teachback" (`item` names the module), "action_plan" (a plan saved that week)
+    or "ask3_rehearsal"; each participant's copy is an `AssignmentTask`.
+    """
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    item: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_by: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AssignmentTask(Base):
+    """One participant's copy of an assignment, and when they completed it.
+
+    The assignment message and its reminder are `scheduled_messages` rows whose `ref_id` is
+    this task's id (kinds "assignment" and "assign_reminder").
+    """
+
+    __tablename__ = "assignment_tasks"
+    __table_args__ = (UniqueConstraint("assignment_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Ask 3 Questions and option grids (issue 5) ---
+
+
+class Ask3List(Base):
+    """ "My questions for my appointment": the decision, the options named, the three
+    questions in the person's own words, their own questions and what matters to them.
+
+    `follow_up_due_at` is set when an appointment date was given; the follow-up's answers
+    are `Ask3FollowUp` rows.
+    """
+
+    __tablename__ = "ask3_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    decision: Mapped[str] = mapped_column(Text)
+    options: Mapped[str] = mapped_column(Text)
+    q_options: Mapped[str] = mapped_column(Text)
+    q_benefits_risks: Mapped[str] = mapped_column(Text)
+    q_likelihood: Mapped[str] = mapped_column(Text)
+    own_questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    matters: Mapped[str] = mapped_column(Text, default="")
+    grid_id: Mapped[str | None] = mapped_column(String(64))
+    appointment_on: Mapped[date | None] = mapped_column(Date)
+    follow_up_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Ask3FollowUp(Base):
+    """After the appointment: answers got ("yes", "partly", "no"), what they decided (their
+    words, or "not yet"), and how involved they felt, 0 to 10."""
+
+    __tablename__ = "ask3_follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("ask3_lists.id", ondelete="CASCADE"), index=True
+    )
+    got_answers: Mapped[str] = mapped_column(String(16))
+    decided: Mapped[str] = mapped_column(Text)
+    involvement: Mapped[int] = mapped_column()
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Ask3Rehearsal(Base):
+    """A practice: the scenario, which of the three questions were asked (with the words
+    that showed it) and how many turns it took."""
+
+    __tablename__ = "ask3_rehearsals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    scenario: Mapped[str] = mapped_column(String(64))
+    asked: Mapped[list[str]] = mapped_column(JSON, default=list)
+    evidence: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    turns: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.store import invites
 from bot.store.models import ChannelIdentity, ConsentRecord, Conversation, Person, utcnow
 
 LANGUAGES = ("en", "cy")
@@ -54,6 +55,8 @@ def enrol_web_person(
     """A new web conversation: a person, their web identity and their conversation record."""
     person = ensure_person(session, sender_id, channel="web", language=language)
     person.invite_code = invite_code
+    if invite_code:
+        invites.redeem_invite(session, person, invite_code)
     session.add(Conversation(person_id=person.id, channel="web"))
     return person
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.store import people
-from bot.store.models import SafetyFlag, SafetyQuestion, utcnow
+from bot.store.models import Person, SafetyFlag, SafetyQuestion, utcnow
 
 QUESTION_LIFETIME = timedelta(minutes=30)
 # People who said "keep nothing" get the safety reply, but no flag is kept about them.
@@ -16,10 +16,9 @@ NO_RECORDS = (people.CONSENT_REFUSED, people.CONSENT_WITHDRAWN)
 
 
 def clinician_for(session: Session, person_id: int) -> int | None:
-    """The patient's clinician. Patients are linked to clinicians by the portal issue; until
-    then every flag goes to the queue of unassigned flags."""
-    del session, person_id
-    return None
+    """The patient's clinician (set by an invite or an admin); None puts the flag in the
+    queue of unassigned flags."""
+    return session.scalar(select(Person.clinician_id).where(Person.id == person_id))
 
 
 def raise_flag(

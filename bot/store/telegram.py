@@ -19,6 +19,7 @@ from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.store import invites
 from bot.store.models import (
     ChannelIdentity,
     DeliveryFailure,
@@ -86,6 +87,7 @@ def enrol_user(
         identity.active = True
     if invite_code:
         person.invite_code = invite_code
+        invites.redeem_invite(session, person, invite_code)
     session.flush()
     return TelegramUser(person.sender_id, person.language, identity.active, identity.paused)
 

@@ -122,7 +122,13 @@ class RecordingRequest(BaseRequest):
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method in ("sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"):
+        if method in (
+            "sendMessage",
+            "sendDocument",
+            "sendPhoto",
+            "editMessageText",
+            "editMessageReplyMarkup",
+        ):
             chat_id = int(params["chat_id"])
             message: dict[str, Any] = {
                 "message_id": int(params.get("message_id") or next(self._message_ids)),
@@ -141,6 +147,11 @@ class RecordingRequest(BaseRequest):
                     "file_name": "my-data.json",
                     "mime_type": "application/json",
                 }
+            if method == "sendPhoto":
+                message["photo"] = [
+                    {"file_id": "AgACAgQAAxkDAAIBRGZD", "file_unique_id": "AQADRA", "width": 1280,
+                     "height": 900}
+                ]  # fmt: skip
             return message
         return True  # sendChatAction, answerCallbackQuery, setMyCommands, setWebhook, ...
 

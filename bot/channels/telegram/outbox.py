@@ -21,6 +21,7 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.channels.telegram.grid_image import grid_png, grid_rows_as_text
 from bot.channels.telegram.render import keyboard, split_text
 from bot.logs import pseudonym
 from bot.store import telegram as tg_store
@@ -145,8 +146,31 @@ class TelegramOutbox:
             await self._db(tg_store.register_payloads, payloads) if payloads else {}
         )
         for message in messages:
+            grid = message.get("option_grid")
+            if isinstance(grid, Mapping):
+                if not await self.send_grid(sender_id, chat_id, dict(grid)):
+                    return False
+                continue
+            if message.get("ask3_summary") and not message.get("text"):
+                continue  # the printable list is the widget's; the chat already has the text
             markup = keyboard(message.get("buttons") or [], tokens)
             if not await self.send_text(sender_id, chat_id, str(message.get("text") or ""), markup):
+                return False
+        return True
+
+    async def send_grid(self, sender_id: str, chat_id: int, grid: dict[str, Any]) -> bool:
+        """An option grid (Ask 3): its image, then its text one question at a time."""
+        image = grid_png(grid)
+        call = functools.partial(
+            self.bot.send_photo,
+            chat_id=chat_id,
+            photo=InputFile(image, filename="option-grid.png"),
+            caption=str(grid.get("title") or ""),
+        )
+        if not await self.deliver(sender_id, "sendPhoto", call):
+            return False
+        for text in grid_rows_as_text(grid):
+            if not await self.send_text(sender_id, chat_id, text):
                 return False
         return True
 

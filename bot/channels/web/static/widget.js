@@ -9,6 +9,8 @@
 //                                      chip whose payload is DOWNLOAD_PAYLOAD
 // Message text is only ever rendered with textContent.
 
+import { gridOf, renderGrid, renderSummaryLink, summaryOf } from "./ask3.js";
+
 const STORE_KEYS = {
   token: "coach.token",
   language: "coach.language",
@@ -251,6 +253,11 @@ function renderEntry(entry, chipsEnabled) {
     wrapper.append(bubble);
   }
 
+  if (entry.kind === "bot" && entry.grid) wrapper.append(renderGrid(entry.grid, entry.lang));
+  if (entry.kind === "bot" && entry.summary) {
+    wrapper.append(renderSummaryLink(entry.summary, state.token, entry.lang));
+  }
+
   if (entry.kind === "bot" && entry.buttons?.length) {
     const chips = document.createElement("div");
     chips.className = "chips";
@@ -311,8 +318,10 @@ function showBotMessages(messages, language) {
           .filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
           .map((b) => ({ title: b.title, payload: b.payload }))
       : [];
-    if (!text && buttons.length === 0) continue;
-    appendEntry({ kind: "bot", text, lang: state.language, buttons });
+    const grid = gridOf(message);
+    const summary = summaryOf(message);
+    if (!text && buttons.length === 0 && !grid && !summary) continue;
+    appendEntry({ kind: "bot", text, lang: state.language, buttons, grid, summary });
   }
 }
 
