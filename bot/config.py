@@ -64,6 +64,8 @@ class Settings:
     redelivery_interval: float
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
+    reuse_port: bool = False  # several gateway replicas on one port (`coach up`)
+    telegram_poll: bool = True  # in polling mode, whether this gateway is the one that polls
 
     def __post_init__(self) -> None:
         check_telegram(self)
@@ -85,7 +87,14 @@ class Settings:
             redelivery_interval=float(os.environ.get("REDELIVERY_INTERVAL", "2")),
             telegram_webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            reuse_port=os.environ.get("GATEWAY_REUSE_PORT") == "1",
+            telegram_poll=os.environ.get("TELEGRAM_POLL", "1") != "0",
         )
+
+    @property
+    def engine_urls(self) -> list[str]:
+        """Every engine replica's address: `ENGINE_URL` may list several, comma-separated."""
+        return [url.strip().rstrip("/") for url in self.engine_url.split(",") if url.strip()]
 
     @property
     def telegram_mode(self) -> str:

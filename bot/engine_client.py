@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, TypedDict
+from typing import Any, Protocol, TypedDict
 
 import aiohttp
 
@@ -28,6 +28,10 @@ class EngineUnavailable(Exception):
     """The engine is down, restarting or answered with a server error."""
 
 
+class EngineUnreachable(EngineUnavailable):
+    """Nothing listens at the engine's address: the turn never reached it."""
+
+
 def normalise(raw: list[dict[str, Any]]) -> list[BotMessage]:
     """Turn the REST channel's reply into text-and-buttons messages."""
     messages: list[BotMessage] = []
@@ -42,12 +46,23 @@ def normalise(raw: list[dict[str, Any]]) -> list[BotMessage]:
     return messages
 
 
+class Engine(Protocol):
+    """Where the gateway sends turns: one engine, or several behind a router."""
+
+    async def send(
+        self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]: ...
+
+    async def ready(self) -> bool: ...
+
+
 class EngineClient:
     """Sends one user turn to the engine and returns its replies."""
 
     def __init__(self, http: aiohttp.ClientSession, base_url: str, timeout: float = 30.0):
         self._http = http
         self._base_url = base_url
+        self.base_url = base_url
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def send(
@@ -61,6 +76,8 @@ class EngineClient:
                 if response.status != 200:
                     raise EngineUnavailable(f"engine answered {response.status}")
                 raw = await response.json()
+        except aiohttp.ClientConnectorError as exc:
+            raise EngineUnreachable(type(exc).__name__) from exc
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise EngineUnavailable(type(exc).__name__) from exc
         if not isinstance(raw, list):

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.channels.push import PushHub
 from bot.content.system import system_message
-from bot.engine_client import BotMessage, EngineClient, EngineUnavailable
+from bot.coordination import LocalGate, LocalReplay, ReplayMemory, SenderGate
+from bot.engine_client import BotMessage, Engine, EngineUnavailable
 from bot.logs import pseudonym
 from bot.ratelimit import RateLimiter, message_limiter
 from bot.safety.net import SafetyNet
@@ -30,7 +30,6 @@ from bot.store.db import unit_of_work
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
-REPLAY_MEMORY = 32
 
 
 def system_reply(key: str, language: str) -> BotMessage:
@@ -51,17 +50,15 @@ def invalid_text_reason(text: str) -> str | None:
 class TurnService:
     """Sends turns to the engine, keeps what it cannot take, and redelivers it later."""
 
-    engine: EngineClient
+    engine: Engine
     hub: PushHub
     database_url: str
     limiter: RateLimiter = field(default_factory=message_limiter)
+    gate: SenderGate = field(default_factory=LocalGate)
+    replay: ReplayMemory = field(default_factory=LocalReplay)
 
     def __post_init__(self) -> None:
         self.safety = SafetyNet(self.database_url)
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._answered: defaultdict[str, OrderedDict[str, list[BotMessage]]] = defaultdict(
-            OrderedDict
-        )
 
     async def _db(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         def run() -> Any:
@@ -87,16 +84,15 @@ class TurnService:
         if reason == "empty_message":
             log.info("rejected message sender=%s reason=%s", pseudonym(sender_id), reason)
             return [system_reply(reason, await self.language_of(sender_id))]
-        async with self._locks[sender_id]:
-            answered = self._answered[sender_id]
-            if message_id is not None and message_id in answered:
-                return answered[message_id]
+        async with self.gate.hold(sender_id):
+            if message_id is not None:
+                earlier = await self.replay.recall(sender_id, message_id)
+                if earlier is not None:
+                    return earlier
             held: list[BotMessage] = await self._db(kept_store.take_held_replies, sender_id)
             replies = [*held, *await self._checked_turn(sender_id, channel, text.strip(), reason)]
             if message_id is not None:
-                answered[message_id] = replies
-                while len(answered) > REPLAY_MEMORY:
-                    answered.popitem(last=False)
+                await self.replay.remember(sender_id, message_id, replies)
             return replies
 
     async def _checked_turn(
@@ -180,17 +176,19 @@ class TurnService:
 
         if await asyncio.to_thread(run):
             await self.limiter.forget(sender_id)
-            self._answered.pop(sender_id, None)
+            await self.replay.forget(sender_id)
             log.info("person erased on request sender=%s", pseudonym(sender_id))
 
     async def redeliver_all(self) -> int:
         """Deliver every sender's kept messages; push replies or hold them. Returns senders done."""
         done = 0
         for sender_id in await self._db(kept_store.senders_with_pending):
-            async with self._locks[sender_id]:
+            async with self.gate.hold(sender_id):
                 replies = await self._deliver_kept(sender_id)
                 if replies is None:
                     break
+                if not replies:  # another gateway delivered them first
+                    continue
                 done += 1
                 payload = [dict(r) for r in replies]
                 if not await self.hub.push(sender_id, payload):
