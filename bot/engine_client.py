@@ -27,6 +27,14 @@ class BotMessage(TypedDict):
 class EngineUnavailable(Exception):
     """The engine is down, restarting or answered with a server error."""
 
+    still_working = False  # it may still be working on the turn (the wait timed out)
+
+
+class EngineTimedOut(EngineUnavailable):
+    """No answer in time: the engine may still finish the turn."""
+
+    still_working = True
+
 
 class EngineUnreachable(EngineUnavailable):
     """Nothing listens at the engine's address: the turn never reached it."""
@@ -78,7 +86,9 @@ class EngineClient:
                 raw = await response.json()
         except aiohttp.ClientConnectorError as exc:
             raise EngineUnreachable(type(exc).__name__) from exc
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        except TimeoutError as exc:
+            raise EngineTimedOut(type(exc).__name__) from exc
+        except (aiohttp.ClientError, ValueError) as exc:
             raise EngineUnavailable(type(exc).__name__) from exc
         if not isinstance(raw, list):
             raise EngineUnavailable("engine reply was not a list")

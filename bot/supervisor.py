@@ -20,6 +20,7 @@ from bot.config import ROOT, VAR_DIR, Settings
 from bot.endpoints import write_endpoints
 
 STOP_GRACE_SECONDS = 15.0
+RESTART_PAUSE = 2.0  # before a replica that exited is started again
 
 
 @dataclass
@@ -196,7 +197,12 @@ def children(
 
 
 def run_all(settings: Settings, model: Path, topology: Topology = Topology()) -> int:
-    """Run until Ctrl-C, SIGTERM or a child's exit; then stop every child. Returns an exit code."""
+    """Run until Ctrl-C or SIGTERM, then stop every child. Returns an exit code.
+
+    Single node: a child that exits stops the whole service (exit code 1), so a broken
+    start is loud. Several replicas: a replica that exits is started again after a pause,
+    while the others carry its conversations.
+    """
     procs = children(settings, model, topology=topology)
     stopping = threading.Event()
 
@@ -209,12 +215,21 @@ def run_all(settings: Settings, model: Path, topology: Topology = Topology()) ->
         child.start()
     print(f"[coach  ] web widget on http://{settings.host}:{settings.port}  (Ctrl-C stops all)")
     exit_code = 0
+    restart_at: dict[str, float] = {}
     while not stopping.wait(0.5):
         dead = [c for c in procs if c.process is not None and c.process.poll() is not None]
-        if dead:
+        if dead and not topology.scaled:
             print(f"[coach  ] {dead[0].name} exited with {dead[0].process.returncode}; stopping")  # type: ignore[union-attr]
             exit_code = 1
             break
+        now = time.monotonic()
+        for child in dead:
+            if child.name not in restart_at:
+                print(f"[coach  ] {child.name} exited; starting it again in {RESTART_PAUSE:.0f} s")
+                restart_at[child.name] = now + RESTART_PAUSE
+            elif now >= restart_at[child.name]:
+                del restart_at[child.name]
+                child.start()
     stop_all(procs)
     return exit_code
 

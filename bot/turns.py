@@ -13,23 +13,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.channels.push import PushHub
 from bot.content.system import system_message
 from bot.coordination import LocalGate, LocalReplay, ReplayMemory, SenderGate
-from bot.engine_client import BotMessage, Engine, EngineUnavailable
+from bot.engine_client import BotMessage, Engine, EngineUnavailable, EngineUnreachable
 from bot.logs import pseudonym
 from bot.ratelimit import RateLimiter, message_limiter
 from bot.safety.net import SafetyNet
+from bot.scheduling.times import aware
 from bot.store import data_rights, people
 from bot.store import messages as kept_store
 from bot.store.db import unit_of_work
+from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+# After a timed-out turn: the engine's own 30 s timeout, and some.
+STILL_WORKING_GRACE = timedelta(seconds=40)
 
 
 def system_reply(key: str, language: str) -> BotMessage:
@@ -121,10 +127,15 @@ class TurnService:
             await self._db(kept_store.keep_message, sender_id, channel, text)
             log.warning("engine unavailable; message kept sender=%s", pseudonym(sender_id))
             return [system_reply("engine_unavailable", await self.language_of(sender_id))]
+        turn_id = secrets.token_hex(8)  # on the user event, so a lost answer is found again
         try:
-            replies = await self.engine.send(sender_id, text, {"channel": channel})
+            replies = await self.engine.send(sender_id, text, {"channel": channel, "turn": turn_id})
         except EngineUnavailable as exc:
-            await self._db(kept_store.keep_message, sender_id, channel, text)
+            # Never taken (nothing listening): no id to look for. Timed out: it may still be
+            # taken, so look for it first and wait before sending it again.
+            sent = None if isinstance(exc, EngineUnreachable) else turn_id
+            not_before = utcnow() + STILL_WORKING_GRACE if exc.still_working else None
+            await self._db(kept_store.keep_message, sender_id, channel, text, sent, not_before)
             log.warning(
                 "engine unavailable (%s); message kept sender=%s", exc, pseudonym(sender_id)
             )
@@ -137,10 +148,19 @@ class TurnService:
         pending: list[kept_store.Kept] = await self._db(kept_store.pending_for, sender_id)
         replies: list[BotMessage] = []
         for kept in pending:
+            taken = None
+            if kept.turn_id is not None:
+                taken = await self._db(kept_store.answered_turn, sender_id, kept.turn_id)
+            if taken is not None:  # the engine had it; only its answer was lost
+                replies.extend(taken)
+                await self._db(kept_store.mark_delivered, kept.id)
+                log.info("kept message was already taken sender=%s", pseudonym(sender_id))
+                continue
+            if kept.not_before is not None and aware(kept.not_before) > utcnow():
+                return None  # the engine may still be on it: later, and nothing after it yet
+            metadata = {"channel": kept.channel, "turn": kept.turn_id or secrets.token_hex(8)}
             try:
-                replies.extend(
-                    await self.engine.send(sender_id, kept.text, {"channel": kept.channel})
-                )
+                replies.extend(await self.engine.send(sender_id, kept.text, metadata))
             except EngineUnavailable:
                 await self._db(kept_store.count_attempt, kept.id)
                 return None
