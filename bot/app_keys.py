@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
+from redis.asyncio import Redis
 
 from bot.channels.push import PushHub
 from bot.config import Settings
-from bot.engine_client import EngineClient
+from bot.engine_client import Engine
 from bot.turns import TurnService
 
 
@@ -18,10 +19,11 @@ class Services:
     """Long-lived resources opened in the app's cleanup context."""
 
     http: aiohttp.ClientSession
-    engine: EngineClient
+    engine: Engine
     hub: PushHub
     turns: TurnService
 
 
 SETTINGS = web.AppKey("settings", Settings)
+REDIS = web.AppKey("redis", Redis)  # set only when REDIS_URL is
 SERVICES = web.AppKey("services", Services)

@@ -13,15 +13,20 @@ DEFAULT_MODEL = ROOT / "models" / "coach.tar.gz"
 
 def _run(args: argparse.Namespace) -> int:
     from bot.store import migrate
-    from bot.supervisor import run_all
+    from bot.supervisor import Topology, run_all, scale_problem
 
     settings = Settings.from_env()
+    topology = Topology(engines=args.engines, gateways=args.gateways)
+    problem = scale_problem(settings, topology)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     model = Path(args.model)
     if not model.exists():
         print(f"no trained model at {model}; run `make model` first", file=sys.stderr)
         return 2
     migrate.upgrade(settings.database_url)
-    return run_all(settings, model)
+    return run_all(settings, model, topology)
 
 
 def _gateway(_args: argparse.Namespace) -> int:
@@ -32,7 +37,13 @@ def _gateway(_args: argparse.Namespace) -> int:
 
     configure("gateway")
     settings = Settings.from_env()
-    web.run_app(init_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        init_app(settings),
+        host=settings.host,
+        port=settings.port,
+        reuse_port=settings.reuse_port,
+        print=None,
+    )
     return 0
 
 
@@ -88,7 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="engine, action server and gateway together")
     run.add_argument("--model", default=str(DEFAULT_MODEL))
-    run.set_defaults(func=_run)
+    run.set_defaults(func=_run, engines=1, gateways=1)
+    up = sub.add_parser(
+        "up", help="several engines and gateways on one machine (PostgreSQL and Redis)"
+    )
+    up.add_argument("--model", default=str(DEFAULT_MODEL))
+    up.add_argument("--engines", type=int, default=2, choices=range(1, 9), metavar="N")
+    up.add_argument("--gateways", type=int, default=2, choices=range(1, 9), metavar="M")
+    up.set_defaults(func=_run)
     sub.add_parser("gateway", help="the gateway alone").set_defaults(func=_gateway)
     sub.add_parser("migrate", help="bring the database to the latest schema").set_defaults(
         func=_migrate

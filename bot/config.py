@@ -68,6 +68,8 @@ class Settings:
     portal_secure_cookies: bool = False
     telegram_bot_username: str | None = None
     public_url: str | None = None
+    reuse_port: bool = False  # several gateway replicas on one port (`coach up`)
+    telegram_poll: bool = True  # in polling mode, whether this gateway is the one that polls
 
     def __post_init__(self) -> None:
         check_telegram(self)
@@ -93,7 +95,14 @@ class Settings:
             telegram_bot_username=(os.environ.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@")
             or None,
             public_url=(os.environ.get("PUBLIC_URL") or "").rstrip("/") or None,
+            reuse_port=os.environ.get("GATEWAY_REUSE_PORT") == "1",
+            telegram_poll=os.environ.get("TELEGRAM_POLL", "1") != "0",
         )
+
+    @property
+    def engine_urls(self) -> list[str]:
+        """Every engine replica's address: `ENGINE_URL` may list several, comma-separated."""
+        return [url.strip().rstrip("/") for url in self.engine_url.split(",") if url.strip()]
 
     @property
     def telegram_mode(self) -> str:

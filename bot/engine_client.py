@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, Protocol, TypedDict
 
 import aiohttp
 
@@ -38,6 +38,18 @@ CUSTOM_KEYS = ("option_grid", "ask3_summary")
 class EngineUnavailable(Exception):
     """The engine is down, restarting or answered with a server error."""
 
+    still_working = False  # it may still be working on the turn (the wait timed out)
+
+
+class EngineTimedOut(EngineUnavailable):
+    """No answer in time: the engine may still finish the turn."""
+
+    still_working = True
+
+
+class EngineUnreachable(EngineUnavailable):
+    """Nothing listens at the engine's address: the turn never reached it."""
+
 
 def normalise(raw: list[dict[str, Any]]) -> list[BotMessage]:
     """Turn the REST channel's reply into text-and-buttons messages."""
@@ -60,12 +72,23 @@ def normalise(raw: list[dict[str, Any]]) -> list[BotMessage]:
     return messages
 
 
+class Engine(Protocol):
+    """Where the gateway sends turns: one engine, or several behind a router."""
+
+    async def send(
+        self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotMessage]: ...
+
+    async def ready(self) -> bool: ...
+
+
 class EngineClient:
     """Sends one user turn to the engine and returns its replies."""
 
     def __init__(self, http: aiohttp.ClientSession, base_url: str, timeout: float = 30.0):
         self._http = http
         self._base_url = base_url
+        self.base_url = base_url
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def send(
@@ -79,7 +102,11 @@ class EngineClient:
                 if response.status != 200:
                     raise EngineUnavailable(f"engine answered {response.status}")
                 raw = await response.json()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        except aiohttp.ClientConnectorError as exc:
+            raise EngineUnreachable(type(exc).__name__) from exc
+        except TimeoutError as exc:
+            raise EngineTimedOut(type(exc).__name__) from exc
+        except (aiohttp.ClientError, ValueError) as exc:
             raise EngineUnavailable(type(exc).__name__) from exc
         if not isinstance(raw, list):
             raise EngineUnavailable("engine reply was not a list")

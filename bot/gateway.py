@@ -13,13 +13,16 @@ from sqlalchemy import text
 from telegram.request import BaseRequest
 
 from bot import portal
-from bot.app_keys import SERVICES, SETTINGS, Services
-from bot.channels.push import PushHub
+from bot.app_keys import REDIS, SERVICES, SETTINGS, Services
+from bot.channels.push import PushHub, SharedPushHub
 from bot.channels.telegram.runtime import add_telegram, telegram_status
 from bot.channels.web.ask3 import add_ask3_routes
 from bot.channels.web.routes import add_routes
 from bot.config import Settings
-from bot.engine_client import EngineClient, probe
+from bot.coordination import connect, shared_state
+from bot.engine_client import Engine, EngineClient, probe
+from bot.engine_routing import EngineRouter
+from bot.ratelimit import message_limiter
 from bot.scheduling.scheduler import HubDelivery, Scheduler, interval_from_env
 from bot.store import migrate
 from bot.store.db import get_engine
@@ -75,10 +78,22 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     close them after."""
     settings = app[SETTINGS]
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    redis = app.get(REDIS)
     async with aiohttp.ClientSession() as http:
-        engine = EngineClient(http, settings.engine_url)
-        hub = PushHub()
-        turns = TurnService(engine=engine, hub=hub, database_url=settings.database_url)
+        urls = settings.engine_urls
+        engine: Engine = EngineClient(http, urls[0]) if len(urls) == 1 else EngineRouter(http, urls)
+        hub = PushHub() if redis is None else SharedPushHub(redis)
+        if isinstance(hub, SharedPushHub):
+            await hub.start()
+        gate, replay = shared_state(redis)
+        turns = TurnService(
+            engine=engine,
+            hub=hub,
+            database_url=settings.database_url,
+            limiter=message_limiter(redis),
+            gate=gate,
+            replay=replay,
+        )
         app[SERVICES] = Services(http=http, engine=engine, hub=hub, turns=turns)
         task = asyncio.create_task(_redeliver_forever(turns, settings.redelivery_interval))
         web_delivery = HubDelivery(hub, settings.database_url)
@@ -92,6 +107,10 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
             running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await running
+        if isinstance(hub, SharedPushHub):
+            await hub.stop()
+    if redis is not None:
+        await redis.aclose()
 
 
 @web.middleware
@@ -113,10 +132,13 @@ def init_app(settings: Settings, *, telegram_request: BaseRequest | None = None)
     """The gateway app factory; `telegram_request` stands in for Telegram's HTTP in tests."""
     app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
     app[SETTINGS] = settings
+    # Shared by every gateway replica when set: turn locks, replays, rate limits, pushes.
+    if settings.redis_url:
+        app[REDIS] = connect(settings.redis_url)
     app.cleanup_ctx.append(services_ctx)
     add_telegram(app, settings, telegram_request)
     app.router.add_get("/healthz", healthz)
-    add_routes(app)
+    add_routes(app, app.get(REDIS))
     add_ask3_routes(app)
     portal.setup(app, settings)
     return app

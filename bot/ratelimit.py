@@ -1,17 +1,28 @@
-"""Rate limits behind a small interface: in memory now, Redis when the gateway scales out.
+"""Rate limits behind a small interface: in memory, or in Redis when gateways scale out.
 
 `SlidingWindowLimiter` keeps, per key, the times of the recent events inside the window; a
 key over its limit is refused until old events fall out of the window. Keys are sender ids
-or client addresses, held in memory only, never logged.
+or client addresses, never logged. `RedisWindowLimiter` does the same in one sorted set per
+key (named by a hash of the key), atomically in a Lua script, so every gateway replica
+counts against one limit.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Protocol
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.coordination import key_for
+
+log = logging.getLogger(__name__)
 
 MESSAGES_PER_MINUTE = 30
 SESSIONS_PER_MINUTE = 20
@@ -60,6 +71,61 @@ class SlidingWindowLimiter:
             del self._events[key]
 
 
+_WINDOW = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then return 0 end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+return 1
+"""
+
+
+class RedisWindowLimiter:
+    """At most `limit` events per `window` seconds per key, shared by every gateway.
+
+    If Redis stops answering, events are allowed (and that is logged): a limit is a guard
+    against floods, not a reason to turn a patient away.
+    """
+
+    def __init__(
+        self,
+        redis: Redis,
+        name: str,
+        limit: int,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._redis = redis
+        self._name = name
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+
+    async def allow(self, key: str) -> bool:
+        member = f"{self._clock():.6f}-{secrets.token_hex(4)}"
+        try:
+            allowed = await self._redis.eval(
+                _WINDOW,
+                1,
+                key_for(f"rate:{self._name}", key),
+                self._clock(),
+                self.window,
+                self.limit,
+                member,
+            )
+        except RedisError:
+            log.warning("redis unavailable; %s rate limit not applied", self._name)
+            return True
+        return bool(allowed)
+
+    async def forget(self, key: str) -> None:
+        try:
+            await self._redis.delete(key_for(f"rate:{self._name}", key))
+        except RedisError:
+            log.warning("redis unavailable; %s rate limit not cleared", self._name)
+
+
 def _limit_from_env(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if not raw:
@@ -70,11 +136,15 @@ def _limit_from_env(name: str, default: int) -> int:
     return value
 
 
-def message_limiter() -> RateLimiter:
+def message_limiter(redis: Redis | None = None) -> RateLimiter:
     """Per-sender messages a minute (`MESSAGE_RATE_LIMIT`, default 30)."""
-    return SlidingWindowLimiter(_limit_from_env("MESSAGE_RATE_LIMIT", MESSAGES_PER_MINUTE))
+    limit = _limit_from_env("MESSAGE_RATE_LIMIT", MESSAGES_PER_MINUTE)
+    return SlidingWindowLimiter(limit) if redis is None else RedisWindowLimiter(redis, "msg", limit)
 
 
-def session_limiter() -> RateLimiter:
+def session_limiter(redis: Redis | None = None) -> RateLimiter:
     """Per-address new web sessions a minute (`SESSION_RATE_LIMIT`, default 20)."""
-    return SlidingWindowLimiter(_limit_from_env("SESSION_RATE_LIMIT", SESSIONS_PER_MINUTE))
+    limit = _limit_from_env("SESSION_RATE_LIMIT", SESSIONS_PER_MINUTE)
+    if redis is None:
+        return SlidingWindowLimiter(limit)
+    return RedisWindowLimiter(redis, "session", limit)

@@ -20,6 +20,7 @@ from bot.config import ROOT, VAR_DIR, Settings
 from bot.endpoints import write_endpoints
 
 STOP_GRACE_SECONDS = 15.0
+RESTART_PAUSE = 2.0  # before a replica that exited is started again
 
 
 @dataclass
@@ -109,8 +110,43 @@ def settings_env(settings: Settings, var_dir: Path) -> dict[str, str]:
     return env
 
 
-def children(settings: Settings, model: Path, var_dir: Path = VAR_DIR) -> list[Child]:
-    """The three processes of the single-node service: engine, actions, gateway."""
+@dataclass(frozen=True)
+class Topology:
+    """How many of each process to run. One of each is the single-node default."""
+
+    engines: int = 1
+    gateways: int = 1
+
+    @property
+    def scaled(self) -> bool:
+        return self.engines > 1 or self.gateways > 1
+
+
+def engine_urls(settings: Settings, engines: int) -> list[str]:
+    """The engine replicas' addresses: consecutive ports from `ENGINE_URL`'s."""
+    first = port_of(settings.engine_urls[0], 5005)
+    return [f"http://127.0.0.1:{first + i}" for i in range(engines)]
+
+
+def scale_problem(settings: Settings, topology: Topology) -> str | None:
+    """Why this topology cannot run with these settings, or None if it can."""
+    if not topology.scaled:
+        return None
+    if not settings.database_url.startswith("postgresql"):
+        return "several engines or gateways need DATABASE_URL to point at PostgreSQL"
+    if not settings.redis_url:
+        return "several engines or gateways need REDIS_URL (Redis lock store, shared state)"
+    return None
+
+
+def children(
+    settings: Settings, model: Path, var_dir: Path = VAR_DIR, topology: Topology = Topology()
+) -> list[Child]:
+    """The processes of the service: engine(s), the action server and gateway(s).
+
+    Gateways share one port (SO_REUSEPORT, so the kernel spreads connections across them)
+    and route each sender to one engine by a hash of the sender id (`bot.engine_routing`).
+    """
     endpoints = write_endpoints(
         var_dir / "endpoints.yml",
         database_url=settings.database_url,
@@ -118,13 +154,13 @@ def children(settings: Settings, model: Path, var_dir: Path = VAR_DIR) -> list[C
         redis_url=settings.redis_url,
     )
     rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
-    engine_port = port_of(settings.engine_url, 5005)
     actions_port = port_of(settings.actions_url, 5055)
-    shared = settings_env(settings, var_dir)
+    urls = engine_urls(settings, topology.engines)
+    shared = {**settings_env(settings, var_dir), "ENGINE_URL": ",".join(urls)}
     quiet_tf = {**shared, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
-    return [
+    engines = [
         Child(
-            "engine",
+            "engine" if topology.engines == 1 else f"engine{i + 1}",
             [
                 str(rasa),
                 "run",
@@ -137,22 +173,37 @@ def children(settings: Settings, model: Path, var_dir: Path = VAR_DIR) -> list[C
                 "--interface",
                 "127.0.0.1",
                 "--port",
-                str(engine_port),
+                str(port_of(url, 5005)),
             ],
             env=quiet_tf,
-        ),
-        Child(
-            "actions",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-            env={**shared, "PYTHONWARNINGS": "ignore"},
-        ),
-        Child("gateway", [sys.executable, "-m", "bot.cli", "gateway"], env=shared),
+        )
+        for i, url in enumerate(urls)
     ]
+    actions = Child(
+        "actions",
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+        env={**shared, "PYTHONWARNINGS": "ignore"},
+    )
+    reuse = {"GATEWAY_REUSE_PORT": "1"} if topology.gateways > 1 else {}
+    gateways = [
+        Child(
+            "gateway" if topology.gateways == 1 else f"gateway{i + 1}",
+            [sys.executable, "-m", "bot.cli", "gateway"],
+            env={**shared, **reuse, "TELEGRAM_POLL": "1" if i == 0 else "0"},
+        )
+        for i in range(topology.gateways)
+    ]
+    return [*engines, actions, *gateways]
 
 
-def run_all(settings: Settings, model: Path) -> int:
-    """Run until Ctrl-C, SIGTERM or a child's exit; then stop every child. Returns an exit code."""
-    procs = children(settings, model)
+def run_all(settings: Settings, model: Path, topology: Topology = Topology()) -> int:
+    """Run until Ctrl-C or SIGTERM, then stop every child. Returns an exit code.
+
+    Single node: a child that exits stops the whole service (exit code 1), so a broken
+    start is loud. Several replicas: a replica that exits is started again after a pause,
+    while the others carry its conversations.
+    """
+    procs = children(settings, model, topology=topology)
     stopping = threading.Event()
 
     def on_signal(_signum: int, _frame: object) -> None:
@@ -164,12 +215,21 @@ def run_all(settings: Settings, model: Path) -> int:
         child.start()
     print(f"[coach  ] web widget on http://{settings.host}:{settings.port}  (Ctrl-C stops all)")
     exit_code = 0
+    restart_at: dict[str, float] = {}
     while not stopping.wait(0.5):
         dead = [c for c in procs if c.process is not None and c.process.poll() is not None]
-        if dead:
+        if dead and not topology.scaled:
             print(f"[coach  ] {dead[0].name} exited with {dead[0].process.returncode}; stopping")  # type: ignore[union-attr]
             exit_code = 1
             break
+        now = time.monotonic()
+        for child in dead:
+            if child.name not in restart_at:
+                print(f"[coach  ] {child.name} exited; starting it again in {RESTART_PAUSE:.0f} s")
+                restart_at[child.name] = now + RESTART_PAUSE
+            elif now >= restart_at[child.name]:
+                del restart_at[child.name]
+                child.start()
     stop_all(procs)
     return exit_code
 

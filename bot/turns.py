@@ -13,24 +13,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, defaultdict
+import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.channels.push import PushHub
 from bot.content.system import system_message
-from bot.engine_client import BotMessage, EngineClient, EngineUnavailable
+from bot.coordination import LocalGate, LocalReplay, ReplayMemory, SenderGate
+from bot.engine_client import BotMessage, Engine, EngineUnavailable, EngineUnreachable
 from bot.logs import pseudonym
 from bot.ratelimit import RateLimiter, message_limiter
 from bot.safety.net import SafetyNet
+from bot.scheduling.times import aware
 from bot.store import data_rights, people
 from bot.store import messages as kept_store
 from bot.store.db import unit_of_work
+from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
-REPLAY_MEMORY = 32
+# After a timed-out turn: the engine's own 30 s timeout, and some.
+STILL_WORKING_GRACE = timedelta(seconds=40)
 
 
 def system_reply(key: str, language: str) -> BotMessage:
@@ -51,17 +56,15 @@ def invalid_text_reason(text: str) -> str | None:
 class TurnService:
     """Sends turns to the engine, keeps what it cannot take, and redelivers it later."""
 
-    engine: EngineClient
+    engine: Engine
     hub: PushHub
     database_url: str
     limiter: RateLimiter = field(default_factory=message_limiter)
+    gate: SenderGate = field(default_factory=LocalGate)
+    replay: ReplayMemory = field(default_factory=LocalReplay)
 
     def __post_init__(self) -> None:
         self.safety = SafetyNet(self.database_url)
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._answered: defaultdict[str, OrderedDict[str, list[BotMessage]]] = defaultdict(
-            OrderedDict
-        )
 
     async def _db(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         def run() -> Any:
@@ -87,16 +90,15 @@ class TurnService:
         if reason == "empty_message":
             log.info("rejected message sender=%s reason=%s", pseudonym(sender_id), reason)
             return [system_reply(reason, await self.language_of(sender_id))]
-        async with self._locks[sender_id]:
-            answered = self._answered[sender_id]
-            if message_id is not None and message_id in answered:
-                return answered[message_id]
+        async with self.gate.hold(sender_id):
+            if message_id is not None:
+                earlier = await self.replay.recall(sender_id, message_id)
+                if earlier is not None:
+                    return earlier
             held: list[BotMessage] = await self._db(kept_store.take_held_replies, sender_id)
             replies = [*held, *await self._checked_turn(sender_id, channel, text.strip(), reason)]
             if message_id is not None:
-                answered[message_id] = replies
-                while len(answered) > REPLAY_MEMORY:
-                    answered.popitem(last=False)
+                await self.replay.remember(sender_id, message_id, replies)
             return replies
 
     async def _checked_turn(
@@ -125,10 +127,15 @@ class TurnService:
             await self._db(kept_store.keep_message, sender_id, channel, text)
             log.warning("engine unavailable; message kept sender=%s", pseudonym(sender_id))
             return [system_reply("engine_unavailable", await self.language_of(sender_id))]
+        turn_id = secrets.token_hex(8)  # on the user event, so a lost answer is found again
         try:
-            replies = await self.engine.send(sender_id, text, {"channel": channel})
+            replies = await self.engine.send(sender_id, text, {"channel": channel, "turn": turn_id})
         except EngineUnavailable as exc:
-            await self._db(kept_store.keep_message, sender_id, channel, text)
+            # Never taken (nothing listening): no id to look for. Timed out: it may still be
+            # taken, so look for it first and wait before sending it again.
+            sent = None if isinstance(exc, EngineUnreachable) else turn_id
+            not_before = utcnow() + STILL_WORKING_GRACE if exc.still_working else None
+            await self._db(kept_store.keep_message, sender_id, channel, text, sent, not_before)
             log.warning(
                 "engine unavailable (%s); message kept sender=%s", exc, pseudonym(sender_id)
             )
@@ -141,10 +148,19 @@ class TurnService:
         pending: list[kept_store.Kept] = await self._db(kept_store.pending_for, sender_id)
         replies: list[BotMessage] = []
         for kept in pending:
+            taken = None
+            if kept.turn_id is not None:
+                taken = await self._db(kept_store.answered_turn, sender_id, kept.turn_id)
+            if taken is not None:  # the engine had it; only its answer was lost
+                replies.extend(taken)
+                await self._db(kept_store.mark_delivered, kept.id)
+                log.info("kept message was already taken sender=%s", pseudonym(sender_id))
+                continue
+            if kept.not_before is not None and aware(kept.not_before) > utcnow():
+                return None  # the engine may still be on it: later, and nothing after it yet
+            metadata = {"channel": kept.channel, "turn": kept.turn_id or secrets.token_hex(8)}
             try:
-                replies.extend(
-                    await self.engine.send(sender_id, kept.text, {"channel": kept.channel})
-                )
+                replies.extend(await self.engine.send(sender_id, kept.text, metadata))
             except EngineUnavailable:
                 await self._db(kept_store.count_attempt, kept.id)
                 return None
@@ -180,17 +196,19 @@ class TurnService:
 
         if await asyncio.to_thread(run):
             await self.limiter.forget(sender_id)
-            self._answered.pop(sender_id, None)
+            await self.replay.forget(sender_id)
             log.info("person erased on request sender=%s", pseudonym(sender_id))
 
     async def redeliver_all(self) -> int:
         """Deliver every sender's kept messages; push replies or hold them. Returns senders done."""
         done = 0
         for sender_id in await self._db(kept_store.senders_with_pending):
-            async with self._locks[sender_id]:
+            async with self.gate.hold(sender_id):
                 replies = await self._deliver_kept(sender_id)
                 if replies is None:
                     break
+                if not replies:  # another gateway delivered them first
+                    continue
                 done += 1
                 payload = [dict(r) for r in replies]
                 if not await self.hub.push(sender_id, payload):

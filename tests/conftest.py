@@ -65,6 +65,16 @@ def postgres_server_url() -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis server URL (TEST_REDIS_URL, set by `make test`)."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        unavailable("TEST_REDIS_URL is not set: no Redis to test against")
+    assert url is not None
+    return url
+
+
 def _fresh_database(server_url: str) -> Iterator[str]:
     name = f"coach_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
@@ -121,12 +131,16 @@ def live_stack(
 
 @pytest.fixture(scope="session")
 def postgres_stack(
-    trained_model: Path, postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory
+    trained_model: Path,
+    postgres_server_url: str,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LocalStack]:
-    """The same stack with the store and Rasa's tracker store on a real PostgreSQL."""
+    """The production profile: the store and Rasa's tracker store on a real PostgreSQL, and
+    Rasa's lock store and the gateway's shared state on a real Redis."""
     var_dir = tmp_path_factory.mktemp("stack-postgres")
     for url in _fresh_database(postgres_server_url):
-        yield from _run_stack(LocalStack(trained_model, url, var_dir))
+        yield from _run_stack(LocalStack(trained_model, url, var_dir, redis_url=redis_url))
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import column, delete, inspect, select, table
 from sqlalchemy.orm import Session
 
+from bot.engine_client import normalise
 from bot.store.models import KeptMessage, OutboundMessage, utcnow
 
 
@@ -19,11 +22,24 @@ class Kept:
     sender_id: str
     channel: str
     text: str
+    turn_id: str | None = None
+    not_before: datetime | None = None
 
 
-def keep_message(session: Session, sender_id: str, channel: str, text: str) -> int:
-    """Keep a message the engine could not take; returns its id."""
-    row = KeptMessage(sender_id=sender_id, channel=channel, text=text, attempts=0)
+def keep_message(
+    session: Session,
+    sender_id: str,
+    channel: str,
+    text: str,
+    turn_id: str | None = None,
+    not_before: datetime | None = None,
+) -> int:
+    """Keep a message the engine could not take; returns its id.
+
+    `turn_id` is the id the gateway sent it with, if it tried: the engine may have taken the
+    turn before the connection broke, and `answered_turn` finds out.
+    """
+    row = KeptMessage(sender_id=sender_id, channel=channel, text=text, attempts=0, turn_id=turn_id)
     session.add(row)
     session.flush()
     return row.id
@@ -36,7 +52,7 @@ def pending_for(session: Session, sender_id: str) -> list[Kept]:
         .where(KeptMessage.sender_id == sender_id, KeptMessage.delivered_at.is_(None))
         .order_by(KeptMessage.id)
     )
-    return [Kept(r.id, r.sender_id, r.channel, r.text or "") for r in rows]
+    return [Kept(r.id, r.sender_id, r.channel, r.text or "", r.turn_id, r.not_before) for r in rows]
 
 
 def senders_with_pending(session: Session, limit: int = 100) -> list[str]:
@@ -87,10 +103,45 @@ def take_held_replies(session: Session, sender_id: str) -> list[dict[str, Any]]:
     return [dict(r.payload) for r in rows]
 
 
+_EVENTS = table("events", column("id"), column("sender_id"), column("type_name"), column("data"))
+TRACKER_LOOKBACK = 200  # events searched back for a turn id: far more than one turn makes
+
+
+def answered_turn(session: Session, sender_id: str, turn_id: str) -> list[dict[str, Any]] | None:
+    """The engine's replies to the turn sent with `turn_id`, if its tracker holds that turn.
+
+    The gateway sends each turn's id in the message metadata, which Rasa keeps on the user
+    event. A turn whose answer was lost on the way back (the engine died, a timeout) is then
+    recognised instead of being sent twice. None when the engine never took the turn.
+    """
+    if not inspect(session.get_bind()).has_table("events"):
+        return None
+    rows = session.execute(
+        select(_EVENTS.c.type_name, _EVENTS.c.data)
+        .where(_EVENTS.c.sender_id == sender_id, _EVENTS.c.type_name.in_(("user", "bot")))
+        .order_by(_EVENTS.c.id.desc())
+        .limit(TRACKER_LOOKBACK)
+    ).all()
+    replies: list[dict[str, Any]] = []
+    for type_name, data in rows:  # newest first
+        event = json.loads(data)
+        if type_name == "bot":
+            replies.append(event)
+        elif (event.get("metadata") or {}).get("turn") == turn_id:
+            return [dict(m) for m in normalise([_as_rest_output(e) for e in reversed(replies)])]
+        else:
+            replies = []
+    return None
+
+
+def _as_rest_output(event: dict[str, Any]) -> dict[str, Any]:
+    """A tracker's bot event as the REST channel would have sent it."""
+    data = {k: v for k, v in (event.get("data") or {}).items() if v is not None}
+    return {"text": event.get("text"), **data}
+
+
 def forget_tracker(session: Session, sender_id: str) -> None:
     """Delete the engine's conversation history for a sender (Rasa's SQL tracker `events`)."""
-    from sqlalchemy import column, inspect, table
-
     if not inspect(session.get_bind()).has_table("events"):
         return
     events = table("events", column("sender_id"))

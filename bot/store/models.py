@@ -110,6 +110,9 @@ class KeptMessage(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(default=0)
+    turn_id: Mapped[str | None] = mapped_column(String(32))  # the id it was first sent with
+    # After a timeout the engine may still finish the turn: not sent again before this.
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class OutboundMessage(Base):

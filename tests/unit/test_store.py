@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select, text
 
 from bot.store import messages, migrate, people
@@ -101,3 +103,50 @@ def test_forget_tracker_deletes_only_that_senders_events(database_url: str) -> N
     with unit_of_work(database_url) as session:
         left = session.execute(text("SELECT sender_id FROM events")).scalars().all()
         assert left == ["web-b"]
+
+
+def test_a_turn_the_engine_took_is_found_with_its_answer(database_url: str) -> None:
+    """A kept message's turn id on a user event means the engine took it: its replies are
+    read back instead of sending it twice. Events are in Rasa 3.6's stored shape."""
+    migrate.upgrade(database_url)
+
+    def user(turn: str, said: str) -> str:
+        return json.dumps(
+            {"event": "user", "text": said, "metadata": {"channel": "web", "turn": turn}}
+        )
+
+    def bot(said: str, buttons: list[dict[str, str]] | None = None) -> str:
+        return json.dumps(
+            {"event": "bot", "text": said, "data": {"buttons": buttons, "custom": None}}
+        )
+
+    rows = [
+        ("web-t", "user", user("t1", "hello")),
+        ("web-t", "bot", bot("Hello!")),
+        ("web-t", "user", user("t2", "help")),
+        ("web-t", "action", json.dumps({"event": "action", "name": "utter_help"})),
+        ("web-t", "bot", bot("Here is what I can do", [{"title": "Plan", "payload": "/plan"}])),
+        ("web-t", "bot", bot("Anything else?")),
+        ("web-other", "user", user("t3", "hi")),
+    ]
+    with unit_of_work(database_url) as session:
+        session.execute(
+            text(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+                "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+                "action_name VARCHAR(255), data TEXT)"
+            )
+        )
+        for number, (sender, kind, data) in enumerate(rows, start=1):
+            session.execute(
+                text("INSERT INTO events (id, sender_id, type_name, data) VALUES (:i,:s,:k,:d)"),
+                {"i": number, "s": sender, "k": kind, "d": data},
+            )
+    with unit_of_work(database_url) as session:
+        assert messages.answered_turn(session, "web-t", "t2") == [
+            {"text": "Here is what I can do", "buttons": [{"title": "Plan", "payload": "/plan"}]},
+            {"text": "Anything else?", "buttons": []},
+        ]
+        assert messages.answered_turn(session, "web-t", "t1") == [{"text": "Hello!", "buttons": []}]
+        assert messages.answered_turn(session, "web-t", "never-sent") is None
+        assert messages.answered_turn(session, "web-t", "t3") is None  # someone else's turn

@@ -174,7 +174,8 @@ def telegram_ctx(request: BaseRequest | None = None) -> Any:
             else:
                 await application.bot.delete_webhook()
             await application.start()
-            if settings.telegram_mode == "polling":
+            if settings.telegram_mode == "polling" and settings.telegram_poll:
+                # With several gateways only the first polls; Telegram allows one poller.
                 poller = asyncio.create_task(poll_updates(application))
             services.hub.route(tg_store.SENDER_PREFIX, channel.push)
             app[TELEGRAM] = TelegramRuntime(application, channel, settings.telegram_mode)

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
+from redis.asyncio import Redis
 
 from bot.app_keys import SERVICES, SETTINGS, Services
 from bot.channels.web import tokens
@@ -243,9 +244,9 @@ async def index(_request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC_DIR / "index.html")
 
 
-def add_routes(app: web.Application) -> None:
-    """Mount the widget's page, assets and API."""
-    app[SESSION_LIMITER] = session_limiter()
+def add_routes(app: web.Application, redis: Redis | None = None) -> None:
+    """Mount the widget's page, assets and API (session limits shared through `redis`)."""
+    app[SESSION_LIMITER] = session_limiter(redis)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC_DIR)
     app.router.add_get("/api/ui-text", get_ui_text)
