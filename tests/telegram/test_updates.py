@@ -64,7 +64,9 @@ async def test_text_goes_through_the_engine_under_an_opaque_sender(
     sender_id, active, _paused, _invite, _language = identity(database)
     assert turn["sender"] == sender_id and sender_id.startswith("tg-")
     assert str(GWEN) not in sender_id
-    assert turn["message"] == "hello there" and turn["metadata"] == {"channel": "telegram"}
+    assert turn["message"] == "hello there" and turn["metadata"]["channel"] == "telegram"
+    # Each turn carries an id of its own, so a turn whose answer is lost is not sent twice.
+    assert set(turn["metadata"]) == {"channel", "turn"} and len(turn["metadata"]["turn"]) == 16
     assert active
     actions = harness.bot_api.sent("sendChatAction")
     assert actions and actions[0] == {"chat_id": GWEN, "action": "typing"}
