@@ -67,6 +67,12 @@ def _content_check(args: argparse.Namespace) -> int:
     return check_content(args.paths)
 
 
+def _content_lock(_args: argparse.Namespace) -> int:
+    from bot.content.check import lock_main
+
+    return lock_main()
+
+
 def _user_create(args: argparse.Namespace) -> int:
     import getpass
 
@@ -123,11 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     check = content.add_parser("check", help="check the teach-back modules")
     check.add_argument("paths", nargs="*", help="module files (default: every module)")
     check.set_defaults(func=_content_check)
+    content.add_parser(
+        "lock", help="record the content versions and hashes after a version bump"
+    ).set_defaults(func=_content_lock)
     user = sub.add_parser("user", help="portal staff users").add_subparsers(
         dest="user_command", required=True
     )
-    create = user.add_parser("create", help="add an admin, clinician or tutor")
-    create.add_argument("--role", required=True, choices=("admin", "clinician", "tutor"))
+    create = user.add_parser("create", help="add an admin, clinician, tutor or lead")
+    create.add_argument("--role", required=True, choices=("admin", "clinician", "tutor", "lead"))
     create.add_argument("--email", required=True)
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"

@@ -1,7 +1,9 @@
 """`coach content check`: reject teach-back modules a patient should not see.
 
 It rejects a missing language, a key point without a re-explanation, a chunk of more
-than about 60 words or harder to read than the module's target, and duplicate ids.
+than about 60 words or harder to read than the module's target, and duplicate ids; and,
+checking all content, a module, grid or the check-ins changed without a version bump
+against data/content/versions.lock (bot/content/versions.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.content import versions
 from bot.content.option_grids import GRIDS_DIR
 from bot.content.option_grids import check_paths as check_grid_paths
 from bot.content.readability import flesch_reading_ease, words
@@ -209,6 +212,8 @@ def main(arguments: Sequence[str] = ()) -> int:
     if not arguments:
         results[DIALOGUE_FILE] = check_dialogue(read_yaml(DIALOGUE_FILE), DIALOGUE_FILE.name)
         results[ASK3_FILE] = check_ask3(read_yaml(ASK3_FILE), ASK3_FILE.name)
+        # Issue 10: changed content needs a higher version than the lock's (PDSA marks).
+        results[versions.LOCK_FILE] = versions.check()
     problems = [p for found in results.values() for p in found]
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -217,3 +222,13 @@ def main(arguments: Sequence[str] = ()) -> int:
         f"{len(problems)} problem(s)"
     )
     return 1 if problems else 0
+
+
+def lock_main() -> int:
+    """`coach content lock`: record the current content versions in the lock."""
+    code, messages = versions.lock()
+    for message in messages:
+        print(message, file=sys.stderr if code else sys.stdout)
+    if code == 0:
+        print(f"content lock: {versions.LOCK_FILE.name} up to date")
+    return code

@@ -19,13 +19,14 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def build() -> web.Application:
     """The portal sub-app with every route registered."""
-    from bot.portal import admin, auth, clinician, invites_view
+    from bot.portal import admin, auth, clinician, invites_view, lead
 
     portal = web.Application(middlewares=[auth.portal_middleware])
     auth.add_routes(portal)
     clinician.add_routes(portal)
     invites_view.add_routes(portal)
     admin.add_routes(portal)
+    lead.add_routes(portal)
     try:
         tutor = importlib.import_module("bot.portal.tutor")
     except ModuleNotFoundError:

@@ -35,6 +35,7 @@ HOME_BY_ROLE = {
     "admin": "/portal/admin",
     "clinician": "/portal/patients",
     "tutor": "/portal/cohorts",
+    "lead": "/portal/lead",
 }
 
 

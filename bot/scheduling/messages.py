@@ -28,6 +28,11 @@ def _content() -> dict[str, Any]:
     return data
 
 
+def checkin_version() -> int:
+    """The version of the check-in texts; each check-in answer records it (issue 10)."""
+    return int(_content()["version"])
+
+
 def _text(entry: dict[str, str], language: str) -> str:
     return entry.get(language) or entry["en"]
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.content.option_grids import find_grid
 from bot.decisions.summary import QuestionList
 from bot.scheduling import times
 from bot.store import goals, people
@@ -79,6 +80,12 @@ def follow_up_time(appointment_on: date, zone: str = times.DEFAULT_TIMEZONE) -> 
     return times.local_day_plus(times.local_instant(appointment_on, at, zone), 1, at, zone)
 
 
+def _grid_version(grid_id: str | None) -> int | None:
+    """The version of the option grid the list was made with (issue 10), if any."""
+    grid = find_grid(grid_id) if grid_id else None
+    return int(grid.version) if grid is not None and grid.version.isdigit() else None
+
+
 def save_list(
     session: Session,
     sender_id: str,
@@ -103,6 +110,7 @@ def save_list(
         own_questions=list(summary.own_questions),
         matters=summary.matters,
         grid_id=summary.grid_id,
+        grid_version=_grid_version(summary.grid_id),
         appointment_on=summary.appointment_on,
         follow_up_due_at=due,
         created_at=now,

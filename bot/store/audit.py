@@ -1,4 +1,5 @@
-"""The audit log: who (the system, a clinician, a tutor) read, exported or erased whose data.
+"""The audit log: who (the system, a clinician, a tutor, a lead) read, exported or erased
+whose data.
 
 The application only ever appends. There is no update or delete function here, the ORM
 refuses both, and the migration adds database triggers that refuse them too.
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Mapper, Session
 
 from bot.store.models import AuditEntry
 
-ACTOR_KINDS = ("system", "clinician", "tutor", "admin")
+ACTOR_KINDS = ("system", "clinician", "tutor", "admin", "lead")
 ACTIONS = ("read", "exported", "erased")
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.scheduling import times
+from bot.scheduling.messages import checkin_version
 from bot.store import people
 from bot.store.models import (
     ActionPlan,
@@ -427,6 +428,7 @@ def record_checkin(
             outcome=outcome,
             note=note,
             answered_at=now,
+            content_version=checkin_version(),
         )
         session.add(result)
     else:

@@ -335,6 +335,8 @@ class CheckinResult(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The version of the check-in text (data/content/checkins.yml) it answered (issue 10).
+    content_version: Mapped[int | None] = mapped_column()
 
 
 class ProblemSolvingChoice(Base):
@@ -626,6 +628,8 @@ class Ask3List(Base):
     own_questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     matters: Mapped[str] = mapped_column(Text, default="")
     grid_id: Mapped[str | None] = mapped_column(String(64))
+    # The version of the option grid shown with the list, when there was one (issue 10).
+    grid_version: Mapped[int | None] = mapped_column()
     appointment_on: Mapped[date | None] = mapped_column(Date)
     follow_up_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -661,3 +665,57 @@ class Ask3Rehearsal(Base):
     evidence: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     turns: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Co-evaluation and continuous improvement (issue 10) ---
+
+
+class ContentFeedback(Base):
+    """A patient's one-tap clarity rating (1-5) of a module or grid, with an optional
+    suggestion in their own words. `item_kind` is "module" or "grid"; `chunk_id` names the
+    chunk when the rating is about one; `content_version` is the version they were shown.
+    """
+
+    __tablename__ = "content_feedback"
+    __table_args__ = (Index("ix_content_feedback_item", "item_kind", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    item_kind: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[str] = mapped_column(String(64))
+    chunk_id: Mapped[str | None] = mapped_column(String(64))
+    content_version: Mapped[int] = mapped_column()
+    clarity: Mapped[int | None] = mapped_column()
+    suggestion: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PatientStory(Base):
+    """A patient's story of using the service, in their own words ("stories for improvement").
+
+    Shown to the improvement team only when `share_consent` is true.
+    """
+
+    __tablename__ = "patient_stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    share_consent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NudgeState(Base):
+    """Re-engagement nudges for one person: turned off, how many went unanswered, the last."""
+
+    __tablename__ = "nudge_states"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    nudges_off: Mapped[bool] = mapped_column(default=False, server_default=false())
+    unanswered: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_nudged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.store.models import StaffSession, StaffUser, utcnow
 
-ROLES = ("admin", "clinician", "tutor")
+ROLES = ("admin", "clinician", "tutor", "lead")
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)

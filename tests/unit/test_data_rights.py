@@ -8,11 +8,19 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from bot.store import audit, data_rights, people, safety
+from bot.store import audit, data_rights, improvement, people, safety
 from bot.store import messages as kept_store
 from bot.store.db import get_engine, unit_of_work
 from bot.store.migrate import upgrade
-from bot.store.models import AuditEntry, ConsentRecord, Person, SafetyFlag
+from bot.store.models import (
+    AuditEntry,
+    ConsentRecord,
+    ContentFeedback,
+    NudgeState,
+    PatientStory,
+    Person,
+    SafetyFlag,
+)
 from tests.support import rows_mentioning
 
 SENDER = "web-erase-me-4242"
@@ -57,7 +65,15 @@ def populate(url: str) -> None:
             source="message",
         )  # fmt: skip
         safety.ask_question(session, SENDER, "stroke", "cy")
+        # Co-evaluation (issue 10): a rating with a suggestion, a story, nudges turned off.
+        feedback = improvement.record_clarity(
+            session, SENDER, "module", "hypo", 1, 2, "cy", "web", chunk_id="what-is-a-hypo"
+        )
+        improvement.add_suggestion(session, SENDER, feedback, f"Explain it simply {SAID}")
+        improvement.record_story(session, SENDER, f"My story {SAID}", "cy", share_consent=True)
+        improvement.set_nudges_off(session, SENDER, True)
         people.enrol_web_person(session, "web-someone-else", "en", None)
+        improvement.record_story(session, "web-someone-else", "Someone else's story", "en", True)
 
 
 def test_export_holds_everything_and_is_audited(database_url: str) -> None:
@@ -71,6 +87,14 @@ def test_export_holds_everything_and_is_audited(database_url: str) -> None:
     assert {"channel_identities", "consent_records", "conversations", "kept_messages",
             "outbound_messages", "safety_flags", "safety_questions"} <= set(records)  # fmt: skip
     assert records["safety_flags"][0]["sign"] == "chest_pain"
+    [feedback] = records["content_feedback"]
+    assert (feedback["item_id"], feedback["chunk_id"], feedback["clarity"]) == (
+        "hypo", "what-is-a-hypo", 2,
+    )  # fmt: skip
+    assert SAID in feedback["suggestion"]
+    [story] = records["patient_stories"]
+    assert story["text"] == f"My story {SAID}" and story["share_consent"] is True
+    assert records["nudge_states"][0]["nudges_off"] is True
     history = document["conversation_history"]
     assert history[0] == {
         "at": history[0]["at"], "event": "user", "from": "you", "text": SAID,
@@ -114,6 +138,9 @@ def test_erasure_leaves_no_row_with_their_sender_id_or_words(database_url: str) 
         # Someone else is untouched.
         assert people.find_person(session, "web-someone-else") is not None
         assert session.scalars(select(SafetyFlag)).all() == []
+        assert session.scalars(select(ContentFeedback)).all() == []
+        assert session.scalars(select(NudgeState)).all() == []
+        assert [s.text for s in session.scalars(select(PatientStory))] == ["Someone else's story"]
 
 
 def test_the_audit_log_is_append_only(database_url: str) -> None:
