@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.config import ROOT
 from bot.teachback import PointResult, grade_teachback, grade_with_phrasings, warm_up
-from bot.teachback.grader import REFERENCE_MODELS, grade_reference_answers
+from bot.teachback.grader import REFERENCE_MODELS, ReferenceModel, grade_reference_answers
 
 LABELLED = ROOT / "tests" / "data" / "teachback_answers.jsonl"
 SEMEVAL = ROOT.parent / "shared" / "benchmarks" / "semeval2013"
@@ -123,17 +123,18 @@ def _decide(result: PointResult, threshold: float) -> bool:
     return result.score >= threshold and not result.contradicted and result.amounts_ok
 
 
-def _reference_mode(path: Path, corpus: str) -> list[tuple[bool, bool]]:
-    model = REFERENCE_MODELS[corpus]
-    return [
-        (
-            grade_reference_answers(
-                row["reference_answers"], row["student_answer"], row["question"], model
-            ).covered,
-            row["label_2way"] == "correct",
+def _reference_mode(
+    path: Path, model: ReferenceModel, times: list[float]
+) -> list[tuple[bool, bool]]:
+    pairs = []
+    for row in _rows(path):
+        started = time.perf_counter()
+        result = grade_reference_answers(
+            row["reference_answers"], row["student_answer"], row["question"], model
         )
-        for row in _rows(path)
-    ]
+        times.append((time.perf_counter() - started) * 1000)
+        pairs.append((result.covered, row["label_2way"] == "correct"))
+    return pairs
 
 
 def semeval(directory: Path) -> None:
@@ -147,6 +148,7 @@ def semeval(directory: Path) -> None:
     were fitted on the training split only (benchmarks/fit_reference_answers.py).
     """
     print("SemEval-2013 Task 7, 2-way macro-F1 (reference answers as key points):")
+    times: list[float] = []
     for corpus in ("beetle", "scientsbank"):
         train = _semeval_grades(directory / f"semeval2013_{corpus}_train.jsonl")
         candidates = [step / 20 for step in range(1, 20)]
@@ -163,11 +165,16 @@ def semeval(directory: Path) -> None:
                 mode, note = "  -  ", "  (development split: fitted here)"
             else:
                 path = directory / f"semeval2013_{split}.jsonl"
-                mode, note = f"{_macro_f1(_reference_mode(path, corpus)):.3f}", ""
+                model = REFERENCE_MODELS[corpus]
+                mode, note = f"{_macro_f1(_reference_mode(path, model, times)):.3f}", ""
             print(
                 f"  {split:22s} as run {as_run:.3f}   train-chosen threshold {threshold:.2f}:"
                 f" {tuned:.3f}   reference-answer mode {mode}   n={len(grades)}{note}"
             )
+    print(
+        f"  reference-answer mode: p50 {_percentile(times, 0.5):.1f} ms,"
+        f" p95 {_percentile(times, 0.95):.1f} ms per answer (all test splits, {len(times)} answers)"
+    )
 
 
 def main() -> None:

@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 
 REPLAY_MEMORY = 32  # answers remembered per sender in memory
 REPLAY_SECONDS = 600  # how long Redis remembers an answer
-TURN_LEASE_MS = 60_000  # a turn lock outlives a crashed gateway by at most this
+# A turn lock outlives a crashed gateway by at most this (renewed every third of it while the
+# turn runs): the person's retry after a gateway died waits no longer than that.
+TURN_LEASE_MS = 10_000
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0

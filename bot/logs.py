@@ -17,6 +17,24 @@ def configure(process: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+class WithoutExceptionDetail(logging.Filter):
+    """Keep a record's message (the event name) but drop its traceback and exception text,
+    naming only the exception's type. Rasa logs a failed custom action with a traceback whose
+    chained error holds the action server's answer: the whole request, message text included.
+    Used by the engine's logging config (`bot.endpoints.ENGINE_LOGGING`) and the action server.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            error = record.exc_info[1]
+            name = type(error).__name__ if error is not None else "error"
+            record.msg = f"{record.getMessage()} ({name}; details withheld: may hold user text)"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def pseudonym(sender_id: str) -> str:
     """A short stable hash of a sender id, to correlate log lines without naming anyone."""
     return hashlib.sha256(sender_id.encode()).hexdigest()[:10]

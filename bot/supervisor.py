@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.config import ROOT, VAR_DIR, Settings
-from bot.endpoints import write_endpoints
+from bot.endpoints import write_endpoints, write_engine_logging
 
 STOP_GRACE_SECONDS = 15.0
 RESTART_PAUSE = 2.0  # before a replica that exited is started again
@@ -139,6 +139,18 @@ def scale_problem(settings: Settings, topology: Topology) -> str | None:
     return None
 
 
+# The engine's TensorFlow thread pools, read by Rasa at start-up. Its models are small and
+# it works on one turn at a time on one event loop, so extra threads only contend for the
+# cores the action server and gateway need (figures: benchmarks/load.py, docs/scaling.md).
+# A value already in the environment wins.
+ENGINE_TUNING = {"TF_INTER_OP_PARALLELISM_THREADS": "1", "TF_INTRA_OP_PARALLELISM_THREADS": "1"}
+
+
+def engine_tuning() -> dict[str, str]:
+    """The engine's thread settings: ENGINE_TUNING unless the environment sets them."""
+    return {name: os.environ.get(name, value) for name, value in ENGINE_TUNING.items()}
+
+
 def children(
     settings: Settings, model: Path, var_dir: Path = VAR_DIR, topology: Topology = Topology()
 ) -> list[Child]:
@@ -153,16 +165,24 @@ def children(
         actions_url=settings.actions_url,
         redis_url=settings.redis_url,
     )
-    rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
+    engine_logging = write_engine_logging(var_dir / "engine-logging.yml")  # no message text
+    rasa_python = ROOT / ".venv-rasa" / "bin" / "python"
     actions_port = port_of(settings.actions_url, 5055)
     urls = engine_urls(settings, topology.engines)
     shared = {**settings_env(settings, var_dir), "ENGINE_URL": ",".join(urls)}
-    quiet_tf = {**shared, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+    quiet_tf = {
+        **shared,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONWARNINGS": "ignore",
+        **engine_tuning(),
+    }
     engines = [
         Child(
             "engine" if topology.engines == 1 else f"engine{i + 1}",
             [
-                str(rasa),
+                str(rasa_python),
+                "-m",
+                "engine.serve",  # `rasa`, with two fixes to its turn path (engine/serve.py)
                 "run",
                 "--model",
                 str(model),
@@ -170,6 +190,8 @@ def children(
                 str(endpoints),
                 "--credentials",
                 str(ROOT / "credentials.yml"),
+                "--logging-config-file",
+                str(engine_logging),
                 "--interface",
                 "127.0.0.1",
                 "--port",

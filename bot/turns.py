@@ -12,6 +12,7 @@ the tracker, and a confirmed "forget me" erases the person everywhere.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -21,14 +22,14 @@ from typing import Any
 from bot.channels.push import PushHub
 from bot.content.system import system_message
 from bot.coordination import LocalGate, LocalReplay, ReplayMemory, SenderGate
-from bot.engine_client import BotMessage, Engine, EngineUnavailable, EngineUnreachable
+from bot.engine_client import BotMessage, Engine, EngineUnavailable
 from bot.logs import pseudonym
 from bot.ratelimit import RateLimiter, message_limiter
 from bot.safety.net import SafetyNet
 from bot.scheduling.times import aware
 from bot.store import data_rights, people
 from bot.store import messages as kept_store
-from bot.store.db import unit_of_work
+from bot.store.db import run_in_session
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,18 @@ STILL_WORKING_GRACE = timedelta(seconds=40)
 def system_reply(key: str, language: str) -> BotMessage:
     """A gateway-made reply (no buttons) in the person's language."""
     return BotMessage(text=system_message(key, language), buttons=[])
+
+
+def turn_id_for(sender_id: str, message_id: str | None) -> str:
+    """The id a turn is sent to the engine with (it lands on the tracker's user event).
+
+    Made from the client's message id when there is one, so that the same message sent again
+    (after a gateway died mid-turn, on any gateway) is recognised in the tracker and never
+    handled twice; random otherwise.
+    """
+    if message_id is None:
+        return secrets.token_hex(8)
+    return hashlib.sha256(f"{sender_id}\0{message_id}".encode()).hexdigest()[:16]
 
 
 def invalid_text_reason(text: str) -> str | None:
@@ -67,11 +80,8 @@ class TurnService:
         self.safety = SafetyNet(self.database_url)
 
     async def _db(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        def run() -> Any:
-            with unit_of_work(self.database_url) as session:
-                return fn(session, *args, **kwargs)
-
-        return await asyncio.to_thread(run)
+        """`fn(session, ...)` in a thread; waits out a database restart (bot.store.db)."""
+        return await asyncio.to_thread(run_in_session, self.database_url, fn, *args, **kwargs)
 
     async def language_of(self, sender_id: str) -> str:
         """The person's current language (English until they choose)."""
@@ -83,26 +93,56 @@ class TurnService:
     ) -> list[BotMessage]:
         """One turn, led by any replies held while the person was away.
 
-        The same `message_id` twice returns the first answer again. Held replies are taken
-        under the sender's lock, so a redelivery that is still running cannot slip past them.
+        The same `message_id` twice returns the first answer again: from the replay memory,
+        or, when that is gone (the gateway that took it died, Redis restarted), from the
+        engine's tracker, which holds the turn under an id made from the message id. A message
+        kept earlier is not kept twice. Held replies are taken under the sender's lock, so a
+        redelivery that is still running cannot slip past them.
         """
         reason = invalid_text_reason(text)
         if reason == "empty_message":
             log.info("rejected message sender=%s reason=%s", pseudonym(sender_id), reason)
             return [system_reply(reason, await self.language_of(sender_id))]
+        turn_id = turn_id_for(sender_id, message_id)
         async with self.gate.hold(sender_id):
+            replies: list[BotMessage] | None = None
             if message_id is not None:
                 earlier = await self.replay.recall(sender_id, message_id)
                 if earlier is not None:
                     return earlier
+                replies = await self._seen_before(sender_id, turn_id)
             held: list[BotMessage] = await self._db(kept_store.take_held_replies, sender_id)
-            replies = [*held, *await self._checked_turn(sender_id, channel, text.strip(), reason)]
+            if replies is None:
+                replies = await self._checked_turn(
+                    sender_id, channel, text.strip(), reason, turn_id
+                )
+            replies = [*held, *replies]
             if message_id is not None:
                 await self.replay.remember(sender_id, message_id, replies)
             return replies
 
+    async def _seen_before(self, sender_id: str, turn_id: str) -> list[BotMessage] | None:
+        """The answer to a message sent before whose answer never reached the person, or None
+        for a message never seen."""
+        taken: list[BotMessage] | None = await self._db(
+            kept_store.answered_turn, sender_id, turn_id
+        )
+        if taken is not None:
+            await self._db(kept_store.settle_turn, sender_id, turn_id)
+            log.info(
+                "message sent again; answered from the tracker sender=%s", pseudonym(sender_id)
+            )
+            return taken
+        if await self._db(kept_store.is_kept, sender_id, turn_id):
+            log.info("message sent again; it is kept already sender=%s", pseudonym(sender_id))
+            delivered = await self._deliver_kept(sender_id)
+            if delivered is None:
+                return [system_reply("engine_unavailable", await self.language_of(sender_id))]
+            return delivered
+        return None
+
     async def _checked_turn(
-        self, sender_id: str, channel: str, text: str, reason: str | None
+        self, sender_id: str, channel: str, text: str, reason: str | None, turn_id: str
     ) -> list[BotMessage]:
         """Safety first; then the length and rate limits; then the engine."""
         safety = await self.safety.check(
@@ -119,23 +159,42 @@ class TurnService:
         if text == data_rights.DOWNLOAD_PAYLOAD:
             # A channel that cannot download passed the button's payload on as text.
             return [system_reply("my_data_download", await self.language_of(sender_id))]
-        return await self._turn(sender_id, channel, text)
+        return await self._turn(sender_id, channel, text, turn_id)
 
-    async def _turn(self, sender_id: str, channel: str, text: str) -> list[BotMessage]:
+    async def _send(
+        self, sender_id: str, text: str, channel: str, turn_id: str
+    ) -> list[BotMessage]:
+        """One turn to the engine, with its id on the user event, so a lost answer is found.
+
+        Rasa's REST channel answers 200 with no messages when the turn failed inside the
+        engine (its tracker store or lock store was away): no messages and no such turn in
+        the tracker is a turn the engine did not take.
+        """
+        replies = await self.engine.send(sender_id, text, {"channel": channel, "turn": turn_id})
+        if replies:
+            return replies
+        taken: list[BotMessage] | None = await self._db(
+            kept_store.answered_turn, sender_id, turn_id
+        )
+        if taken is None:
+            raise EngineUnavailable("the engine answered nothing and kept no turn")
+        return taken
+
+    async def _turn(
+        self, sender_id: str, channel: str, text: str, turn_id: str
+    ) -> list[BotMessage]:
         earlier = await self._deliver_kept(sender_id)
         if earlier is None:
-            await self._db(kept_store.keep_message, sender_id, channel, text)
+            await self._db(kept_store.keep_message, sender_id, channel, text, turn_id)
             log.warning("engine unavailable; message kept sender=%s", pseudonym(sender_id))
             return [system_reply("engine_unavailable", await self.language_of(sender_id))]
-        turn_id = secrets.token_hex(8)  # on the user event, so a lost answer is found again
         try:
-            replies = await self.engine.send(sender_id, text, {"channel": channel, "turn": turn_id})
+            replies = await self._send(sender_id, text, channel, turn_id)
         except EngineUnavailable as exc:
-            # Never taken (nothing listening): no id to look for. Timed out: it may still be
-            # taken, so look for it first and wait before sending it again.
-            sent = None if isinstance(exc, EngineUnreachable) else turn_id
+            # Kept with its id: it is looked for in the tracker before it goes again. Timed
+            # out: the engine may still be on it, so wait before sending it again.
             not_before = utcnow() + STILL_WORKING_GRACE if exc.still_working else None
-            await self._db(kept_store.keep_message, sender_id, channel, text, sent, not_before)
+            await self._db(kept_store.keep_message, sender_id, channel, text, turn_id, not_before)
             log.warning(
                 "engine unavailable (%s); message kept sender=%s", exc, pseudonym(sender_id)
             )
@@ -158,9 +217,9 @@ class TurnService:
                 continue
             if kept.not_before is not None and aware(kept.not_before) > utcnow():
                 return None  # the engine may still be on it: later, and nothing after it yet
-            metadata = {"channel": kept.channel, "turn": kept.turn_id or secrets.token_hex(8)}
+            turn_id = kept.turn_id or turn_id_for(sender_id, None)
             try:
-                replies.extend(await self.engine.send(sender_id, kept.text, metadata))
+                replies.extend(await self._send(sender_id, kept.text, kept.channel, turn_id))
             except EngineUnavailable:
                 await self._db(kept_store.count_attempt, kept.id)
                 return None
@@ -179,22 +238,21 @@ class TurnService:
         This runs once the engine has saved the turn's events, so what it deletes stays gone.
         """
 
-        def run() -> bool:
-            with unit_of_work(self.database_url) as session:
-                if data_rights.erasure_requested(session, sender_id):
-                    data_rights.erase_person(session, sender_id)
-                    return True
-                profile = people.load_profile(session, sender_id)
-                if profile is not None and profile.consent in (
-                    people.CONSENT_REFUSED,
-                    people.CONSENT_WITHDRAWN,
-                ):
-                    kept_store.forget_tracker(session, sender_id)
-                else:
-                    people.touch_conversation(session, sender_id, channel)
-                return False
+        def run(session: Any) -> bool:
+            if data_rights.erasure_requested(session, sender_id):
+                data_rights.erase_person(session, sender_id)
+                return True
+            profile = people.load_profile(session, sender_id)
+            if profile is not None and profile.consent in (
+                people.CONSENT_REFUSED,
+                people.CONSENT_WITHDRAWN,
+            ):
+                kept_store.forget_tracker(session, sender_id)
+            else:
+                people.touch_conversation(session, sender_id, channel)
+            return False
 
-        if await asyncio.to_thread(run):
+        if await self._db(run):
             await self.limiter.forget(sender_id)
             await self.replay.forget(sender_id)
             log.info("person erased on request sender=%s", pseudonym(sender_id))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -127,3 +130,130 @@ def rows_mentioning(database_url: str, *needles: str) -> list[str]:
                 if any(needle in flat for needle in needles):
                     found.append(f"{table.name}: {flat[:200]}")
     return found
+
+
+# --- private PostgreSQL and Redis that a fault test may stop and start (tests/integration/
+# test_faults.py): never the machine's shared servers, which other tests are using.
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    return found[-1].parent if found else None
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL cluster of its own in a fresh directory, on a free port."""
+
+    root: Path
+    port: int
+    bin_dir: Path
+    run_as: list[str] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, port: int) -> PrivatePostgres | None:
+        """initdb a new cluster (as the postgres user when run as root); None if not installed."""
+        import os
+        import tempfile
+
+        bin_dir = _postgres_bin()
+        if bin_dir is None:
+            return None
+        root = Path(tempfile.mkdtemp(prefix="coach-faults-pg-"))
+        run_as: list[str] = []
+        if os.geteuid() == 0:
+            run_as = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(root, "postgres")
+        cluster = cls(root, port, bin_dir, run_as)
+        cluster._run("initdb", "-D", str(root / "data"), "-A", "trust", "-U", "postgres")
+        return cluster
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run(
+            [*self.run_as, str(self.bin_dir / tool), *args],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    @property
+    def url(self) -> str:
+        """The cluster's own `postgres` database."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        """Start and wait until it accepts connections."""
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        self._run(
+            "pg_ctl", "-D", str(self.root / "data"), "-o", options, "-l",
+            str(self.root / "server.log"), "-w", "start",
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        """Stop it at once (connections are cut), as a crash or a restart would."""
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        """Stop it if running and delete its files."""
+        subprocess.run(
+            [*self.run_as, str(self.bin_dir / "pg_ctl"), "-D", str(self.root / "data"),
+             "-m", "immediate", "stop"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@dataclass
+class PrivateRedis:
+    """A Redis server of its own on a free port, keeping nothing on disk."""
+
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start and wait until it answers PING."""
+        import socket
+        import time
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError("private redis did not start")
+
+    def stop(self) -> None:
+        """Stop it; everything it held is gone, as after a restart without persistence."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+def tracker_events(database_url: str, sender_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """Rasa's tracker events for one sender, oldest first, as (type_name, data)."""
+    from sqlalchemy import text as sql
+
+    from bot.store.db import get_engine
+
+    with get_engine(database_url).connect() as connection:
+        rows = connection.execute(
+            sql("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
+            {"s": sender_id},
+        ).all()
+    return [(kind, json.loads(data)) for kind, data in rows]

@@ -24,7 +24,7 @@ from bot.logs import pseudonym
 from bot.safety import replies
 from bot.safety.detector import Assessment, assess
 from bot.store import safety as safety_store
-from bot.store.db import unit_of_work
+from bot.store.db import run_in_session
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,9 @@ class SafetyNet:
     database_url: str
 
     async def _db(self, fn: Callable[..., object], *args: object, **kwargs: object) -> object:
+        # Waits out a database restart (bot.store.db): the safety net answers in any state.
         def run() -> object:
-            with unit_of_work(self.database_url) as session:
-                return fn(session, *args, **kwargs)
+            return run_in_session(self.database_url, fn, *args, **kwargs)
 
         return await asyncio.to_thread(run)
 

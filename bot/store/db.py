@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import database_url_from_env
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# A database restart (or a failover) takes seconds: wait that long before giving up.
+RETRY_DELAYS = (0.2, 0.5, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 5.0, 5.0, 5.0)
 
 
 def normalise_url(url: str) -> str:
@@ -61,3 +69,21 @@ def unit_of_work(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def run_in_session(url: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`fn(session, *args, **kwargs)` in one unit of work, tried again while the database is
+    unreachable (stopped, restarting), for about half a minute before the error is raised.
+
+    Only for units of work that are safe to run again when their commit was not confirmed.
+    """
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            with unit_of_work(url) as session:
+                return fn(session, *args, **kwargs)
+        except OperationalError:
+            if delay is None:
+                raise
+            log.warning("database unavailable; trying again in %.1f s", delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")

@@ -39,7 +39,14 @@ def keep_message(
     `turn_id` is the id the gateway sent it with, if it tried: the engine may have taken the
     turn before the connection broke, and `answered_turn` finds out.
     """
-    row = KeptMessage(sender_id=sender_id, channel=channel, text=text, attempts=0, turn_id=turn_id)
+    row = KeptMessage(
+        sender_id=sender_id,
+        channel=channel,
+        text=text,
+        attempts=0,
+        turn_id=turn_id,
+        not_before=not_before,
+    )
     session.add(row)
     session.flush()
     return row.id
@@ -53,6 +60,31 @@ def pending_for(session: Session, sender_id: str) -> list[Kept]:
         .order_by(KeptMessage.id)
     )
     return [Kept(r.id, r.sender_id, r.channel, r.text or "", r.turn_id, r.not_before) for r in rows]
+
+
+def is_kept(session: Session, sender_id: str, turn_id: str) -> bool:
+    """Whether the message sent with `turn_id` is kept, still waiting for the engine."""
+    found = session.scalar(
+        select(KeptMessage.id).where(
+            KeptMessage.sender_id == sender_id,
+            KeptMessage.turn_id == turn_id,
+            KeptMessage.delivered_at.is_(None),
+        )
+    )
+    return found is not None
+
+
+def settle_turn(session: Session, sender_id: str, turn_id: str) -> None:
+    """The engine has the turn `turn_id`: a kept copy of it is delivered, not to be sent."""
+    for row in session.scalars(
+        select(KeptMessage).where(
+            KeptMessage.sender_id == sender_id,
+            KeptMessage.turn_id == turn_id,
+            KeptMessage.delivered_at.is_(None),
+        )
+    ):
+        row.delivered_at = utcnow()
+        row.text = None
 
 
 def senders_with_pending(session: Session, limit: int = 100) -> list[str]:
@@ -104,34 +136,71 @@ def take_held_replies(session: Session, sender_id: str) -> list[dict[str, Any]]:
 
 
 _EVENTS = table("events", column("id"), column("sender_id"), column("type_name"), column("data"))
-TRACKER_LOOKBACK = 200  # events searched back for a turn id: far more than one turn makes
+TURN_REPLIES_LIMIT = 100  # events read after a turn's user event: far more than one turn makes
+
+
+_TRACKER_STORES: set[str] = set()  # databases known to hold Rasa's events table
+
+
+def _has_events(session: Session) -> bool:
+    """Whether Rasa's tracker store (the `events` table) is in this database; once it is
+    there it stays, so that answer is remembered and costs no query on every turn."""
+    bind = session.get_bind()
+    key = str(bind.engine.url)
+    if key in _TRACKER_STORES:
+        return True
+    if not inspect(bind).has_table("events"):
+        return False
+    _TRACKER_STORES.add(key)
+    return True
 
 
 def answered_turn(session: Session, sender_id: str, turn_id: str) -> list[dict[str, Any]] | None:
     """The engine's replies to the turn sent with `turn_id`, if its tracker holds that turn.
 
     The gateway sends each turn's id in the message metadata, which Rasa keeps on the user
-    event. A turn whose answer was lost on the way back (the engine died, a timeout) is then
-    recognised instead of being sent twice. None when the engine never took the turn.
+    event. A turn whose answer was lost on the way back (the engine died, a timeout, the
+    gateway died) is then recognised instead of being sent twice. None when the engine never
+    took the turn. Turn ids are random-looking hex, so a text match narrows the search to
+    that one user event, which is then checked properly.
     """
-    if not inspect(session.get_bind()).has_table("events"):
+    if not _has_events(session):
         return None
-    rows = session.execute(
-        select(_EVENTS.c.type_name, _EVENTS.c.data)
-        .where(_EVENTS.c.sender_id == sender_id, _EVENTS.c.type_name.in_(("user", "bot")))
+    candidates = session.execute(
+        select(_EVENTS.c.id, _EVENTS.c.data)
+        .where(
+            _EVENTS.c.sender_id == sender_id,
+            _EVENTS.c.type_name == "user",
+            _EVENTS.c.data.contains(turn_id, autoescape=True),
+        )
         .order_by(_EVENTS.c.id.desc())
-        .limit(TRACKER_LOOKBACK)
+    ).all()
+    user_event_id = next(
+        (
+            event_id
+            for event_id, data in candidates
+            if (json.loads(data).get("metadata") or {}).get("turn") == turn_id
+        ),
+        None,
+    )
+    if user_event_id is None:
+        return None
+    following = session.execute(
+        select(_EVENTS.c.type_name, _EVENTS.c.data)
+        .where(
+            _EVENTS.c.sender_id == sender_id,
+            _EVENTS.c.id > user_event_id,
+            _EVENTS.c.type_name.in_(("user", "bot")),
+        )
+        .order_by(_EVENTS.c.id)
+        .limit(TURN_REPLIES_LIMIT)
     ).all()
     replies: list[dict[str, Any]] = []
-    for type_name, data in rows:  # newest first
-        event = json.loads(data)
-        if type_name == "bot":
-            replies.append(event)
-        elif (event.get("metadata") or {}).get("turn") == turn_id:
-            return [dict(m) for m in normalise([_as_rest_output(e) for e in reversed(replies)])]
-        else:
-            replies = []
-    return None
+    for type_name, data in following:
+        if type_name == "user":
+            break
+        replies.append(json.loads(data))
+    return [dict(m) for m in normalise([_as_rest_output(e) for e in replies])]
 
 
 def _as_rest_output(event: dict[str, Any]) -> dict[str, Any]:

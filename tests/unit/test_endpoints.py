@@ -20,7 +20,7 @@ def test_sqlite_tracker_store_uses_the_same_file() -> None:
 def test_postgres_tracker_store_splits_the_url() -> None:
     store = tracker_store("postgresql://coach:s3cret@db.internal:6543/coachdb")
     assert store == {
-        "type": "SQL",
+        "type": "engine.tracker_store.WaitingSQLTrackerStore",
         "dialect": "postgresql",
         "url": "db.internal",
         "port": 6543,

@@ -18,7 +18,7 @@ from bot.content.system import ui_text
 from bot.logs import pseudonym
 from bot.ratelimit import RateLimiter, session_limiter
 from bot.store import data_rights, people
-from bot.store.db import unit_of_work
+from bot.store.db import run_in_session, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +55,11 @@ async def authorised_sender(request: web.Request, token: str | None) -> str | No
     if sender_id is None:
         return None
     url = request.app[SETTINGS].database_url
-
-    def active() -> bool:
-        with unit_of_work(url) as session:
-            return people.identity_is_active(session, CHANNEL, sender_id)
-
-    return sender_id if await asyncio.to_thread(active) else None
+    # Waits out a database restart rather than turning the person away (bot.store.db).
+    active = await asyncio.to_thread(
+        run_in_session, url, people.identity_is_active, CHANNEL, sender_id
+    )
+    return sender_id if active else None
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -226,12 +225,10 @@ async def _ws_turn(
 
 async def _still_active(services: Services, sender_id: str) -> bool:
     url = services.turns.database_url
-
-    def active() -> bool:
-        with unit_of_work(url) as session:
-            return people.identity_is_active(session, CHANNEL, sender_id)
-
-    return await asyncio.to_thread(active)
+    active: bool = await asyncio.to_thread(
+        run_in_session, url, people.identity_is_active, CHANNEL, sender_id
+    )
+    return active
 
 
 async def get_ui_text(_request: web.Request) -> web.Response:

@@ -489,6 +489,12 @@ async function postNext() {
       showError("error_rate_limited");
       const header = Number(response.headers.get("Retry-After"));
       retryAfter = header > 0 ? header * 1000 : RATE_LIMIT_RETRY_MS;
+    } else if (response.status >= 500) {
+      // The gateway (or a proxy in front of it) is restarting: the same id goes again later,
+      // and the gateway answers it once.
+      item.http = false;
+      state.httpHealthy = false;
+      retryAfter = BACKOFF_MS[Math.min(state.reconnectAttempt, BACKOFF_MS.length - 1)];
     } else {
       // 400 and other refusals will not succeed on a retry.
       answer(item.id);
