@@ -17,19 +17,21 @@ from typing import Any, ClassVar
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
 from actions.base import (
     DEFAULT_LANGUAGE,
     LANGUAGE_SLOT,
     CoachAction,
+    CoachValidation,
     normalise_language,
     run_in_store,
 )
+from actions.feedback import offer_clarity
 from bot.content.option_grids import find_grid
 from bot.decisions import content, grids, rehearsal
 from bot.decisions.dates import parse_date
 from bot.decisions.summary import QuestionList, as_text, split_questions
+from bot.feedback import ratings
 from bot.goals import parse
 from bot.logs import pseudonym
 from bot.store import ask3
@@ -218,7 +220,7 @@ class ActionAsk3Start(CoachAction):
         return [SlotSet(name, None) for name in (*FORM_SLOTS, "ask3_grid")]
 
 
-class ValidateAsk3Form(_LeavesOnStop, FormValidationAction):  # type: ignore[misc]  # untyped
+class ValidateAsk3Form(_LeavesOnStop, CoachValidation):
     """The decision, the options known, the date; the three questions in their own words;
     their own questions; what matters most."""
 
@@ -385,9 +387,9 @@ class ActionShowOptionGrid(CoachAction):
             date=grid.review_date.isoformat(),
             notice=grid.review_notice.in_language(language),
         )
-        _say(dispatcher, tracker, "finished")
+        rating = offer_clarity(dispatcher, tracker, ratings.grid_item(grid))  # issue 10
         logger.info("option grid %s shown to %s", grid.id, pseudonym(tracker.sender_id))
-        return [SlotSet("option_grid", None)]
+        return [SlotSet("option_grid", None), *rating]
 
 
 class ActionAsk3FollowUpStart(CoachAction):
@@ -419,7 +421,7 @@ def _got_answers(text: str) -> str | None:
     return None
 
 
-class ValidateAsk3FollowUpForm(_LeavesOnStop, FormValidationAction):  # type: ignore[misc]
+class ValidateAsk3FollowUpForm(_LeavesOnStop, CoachValidation):
     """Did you get answers? What did you decide? How involved did you feel (0-10)?"""
 
     stop_values: ClassVar[Mapping[str, str]] = dict.fromkeys(FOLLOW_UP_SLOTS, SKIPPED)
@@ -535,7 +537,7 @@ def _finished(text: str) -> bool:
     return words == USE_THESE or words in FINISHED_WORDS
 
 
-class ValidateAsk3RehearsalForm(_LeavesOnStop, FormValidationAction):  # type: ignore[misc]
+class ValidateAsk3RehearsalForm(_LeavesOnStop, CoachValidation):
     """Each question the patient practises: find which of the three it asks, answer as the
     clinician would, and keep going until they have finished ("stop" finishes too)."""
 

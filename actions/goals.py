@@ -13,13 +13,13 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from sqlalchemy.orm import Session
 
 from actions.base import (
     DEFAULT_LANGUAGE,
     LANGUAGE_SLOT,
     CoachAction,
+    CoachValidation,
     normalise_language,
     run_in_store,
 )
@@ -141,7 +141,7 @@ class ActionChangePlan(CoachAction):
         return [*events, SlotSet("plan_replaces", str(plan.id)), SlotSet("plan_next", "form")]
 
 
-class ValidateActionPlanForm(FormValidationAction):  # type: ignore[misc]  # untyped rasa_sdk
+class ValidateActionPlanForm(CoachValidation):
     """What, how much, when, how many days; confidence (below 7: what would make it a 7, a
     smaller step, and a re-rating); then the check-in days and time."""
 
@@ -550,7 +550,7 @@ class ActionRenewPlan(CoachAction):
         return [SlotSet("plan_id", None)]
 
 
-class _MeasureValidation(FormValidationAction, abc.ABC):  # type: ignore[misc]  # untyped rasa_sdk
+class _MeasureValidation(CoachValidation, abc.ABC):
     """Checks each item's answer is on its scale; re-asks otherwise.
 
     Abstract, so the action server registers only the two concrete forms' validations."""

@@ -80,3 +80,15 @@ class ActionSessionStart(CoachAction):
             SlotSet(CONSENT_SLOT, consent),
             ActionExecuted("action_listen"),
         ]
+
+    def failure_events(self, tracker: Tracker) -> list[dict[str, Any]]:
+        """The store could not be read: start the session anyway, keeping the language and
+        consent the conversation already had (consent stays "pending" unless it was given)."""
+        language = normalise_language(tracker.get_slot(LANGUAGE_SLOT))
+        consent = tracker.get_slot(CONSENT_SLOT)
+        return [
+            SessionStarted(),
+            SlotSet(LANGUAGE_SLOT, language or metadata_language(tracker) or DEFAULT_LANGUAGE),
+            SlotSet(CONSENT_SLOT, CONSENT_GIVEN if consent == CONSENT_GIVEN else CONSENT_PENDING),
+            ActionExecuted("action_listen"),
+        ]

@@ -15,13 +15,13 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from sqlalchemy.orm import Session
 
 from actions.base import (
     DEFAULT_LANGUAGE,
     LANGUAGE_SLOT,
     CoachAction,
+    CoachValidation,
     normalise_language,
     run_in_store,
 )
@@ -147,7 +147,7 @@ class ActionAskTeachbackAnswer(CoachAction):
         return []
 
 
-class ValidateTeachbackForm(FormValidationAction):  # type: ignore[misc]  # untyped rasa_sdk
+class ValidateTeachbackForm(CoachValidation):
     """Grade the answer, store it, and say what comes next (never the grade itself)."""
 
     def name(self) -> str:

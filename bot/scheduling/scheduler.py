@@ -15,6 +15,8 @@ so nothing is lost on restart. Each round, in one transaction:
 
 A tutor's assignment message (bot.cohorts.messages) is not stale before its due date, waits
 for someone who may not be contacted yet, and like its reminder is skipped once done.
+A re-engagement nudge (bot.scheduling.nudges, issue 10) is planned at the start of each
+round for people silent for 7 days and re-checked under a lock before it is sent.
 
 Then, outside the transaction, deliver the claimed rows and mark them sent. Delivery is at
 most once: a process that dies between claiming and sending leaves the row "claimed".
@@ -38,7 +40,7 @@ from sqlalchemy.orm import Session
 from bot.channels.push import PushHub
 from bot.cohorts import messages as assignment_messages
 from bot.logs import pseudonym
-from bot.scheduling import messages, times
+from bot.scheduling import messages, nudges, times
 from bot.store import data_rights, goals
 from bot.store import messages as kept_store
 from bot.store.db import unit_of_work
@@ -178,6 +180,8 @@ class Scheduler:
 
         Returns how many rows were taken and those to deliver."""
         now = self.clock()
+        with unit_of_work(self.database_url) as session:  # committed, so every replica claims
+            nudges.plan_due(session, now)  # re-engagement nudges (issue 10)
         with unit_of_work(self.database_url) as session:
             rows = list(
                 session.scalars(
@@ -221,8 +225,8 @@ class Scheduler:
             plan = session.get(ActionPlan, row.ref_id)
             if plan is not None and plan.status == goals.ACTIVE:
                 goals.schedule_follow_up(session, goals.REVIEW, row.person_id, plan.id, after)
-        elif row.kind in assignment_messages.KINDS:
-            return  # one message and one reminder per task, planned when it was set
+        elif row.kind in assignment_messages.KINDS or row.kind == nudges.NUDGE:
+            return  # planned when set (a task's message and reminder), or by nudges.plan_due
         else:
             has_plan = session.scalar(
                 select(ActionPlan.id)
@@ -258,7 +262,7 @@ class Scheduler:
             return None
         schedule = session.get(CheckinSchedule, row.ref_id) if row.kind == goals.CHECKIN else None
         zone = schedule.timezone if schedule is not None else times.DEFAULT_TIMEZONE
-        if row.kind in assignment_messages.KINDS:
+        if row.kind in assignment_messages.KINDS or row.kind == nudges.NUDGE:
             zone = assignment_messages.zone_of(session, row.person_id)
         if not row.quiet_ok and times.in_quiet_hours(now, zone):
             if row.kind == goals.CHECKIN:
@@ -273,6 +277,12 @@ class Scheduler:
                 self._skip(session, row, prepared)
                 return None
             assigned = prepared
+        elif row.kind == nudges.NUDGE:
+            nudge = nudges.prepare(session, row, person, now)
+            if isinstance(nudge, str):  # turned off, written since, too soon, or 3 unanswered
+                self._skip(session, row, nudge)
+                return None
+            assigned = nudge
         if not self._set(session, row, status="claimed", claimed_by=self.worker_id, claimed_at=now):
             return None
         self._follow_up(session, row, now)
