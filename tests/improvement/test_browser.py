@@ -44,6 +44,21 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.fixture(scope="module")
+def lead_stack(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalStack]:
+    """A stack of its own: the lead's figures count every patient in the database, so the
+    shared live stack's other conversations (other modules' tests) must not be in them."""
+    var_dir = tmp_path_factory.mktemp("stack-lead")
+    stack = LocalStack(trained_model, f"sqlite:///{var_dir / 'coach.db'}", var_dir)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
 def browser(chromium: Path) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
@@ -73,9 +88,9 @@ def seed_rising_ask3(url: str) -> None:
 
 
 def test_a_lead_reads_the_service_view_built_from_a_real_conversation(
-    browser: Browser, live_stack: LocalStack
+    browser: Browser, lead_stack: LocalStack
 ) -> None:
-    url, base = live_stack.database_url, live_stack.gateway_url
+    url, base = lead_stack.database_url, lead_stack.gateway_url
     # One patient does the inhaler module's first chunk through the real engine.
     chat = WebChat(base).start()
     chat.say("hello")

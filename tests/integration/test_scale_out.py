@@ -58,7 +58,8 @@ def pids_listening_as_engine(port: int) -> list[int]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(a.endswith(b"rasa") for a in argv) and str(port).encode() in argv:
+        engine = any(a.endswith(b"rasa") or a == b"engine.serve" for a in argv)
+        if engine and str(port).encode() in argv:
             found.append(int(entry.name))
     return found
 
@@ -169,7 +170,12 @@ def test_two_engines_two_gateways_lose_an_engine_and_lose_no_message(
         runner.send_signal(signal.SIGINT)
         runner.wait(timeout=90)
     finally:
-        if runner.poll() is None:
-            runner.kill()
+        if runner.poll() is None:  # a failed check: stop every replica, not just coach up
+            runner.send_signal(signal.SIGINT)
+            try:
+                runner.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                runner.kill()
+                runner.wait()
         print(log_path.read_text()[-4000:])
     assert runner.returncode == 0
