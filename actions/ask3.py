@@ -19,12 +19,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import (
-    DEFAULT_LANGUAGE,
-    LANGUAGE_SLOT,
+    AskSlot,
     CoachAction,
     CoachValidation,
-    normalise_language,
     run_in_store,
+    say_reply,
+    tracker_language,
 )
 from actions.feedback import offer_clarity
 from bot.content.option_grids import find_grid
@@ -84,13 +84,8 @@ ANSWER_WORDS = {
 }
 
 
-def _language(tracker: Tracker) -> str:
-    return normalise_language(tracker.get_slot(LANGUAGE_SLOT)) or DEFAULT_LANGUAGE
-
-
 def _say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:
-    message = content.reply(key, _language(tracker), **values)
-    dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
+    say_reply(dispatcher, content.reply(key, tracker_language(tracker), **values))
 
 
 def _text(value: Any) -> str:
@@ -136,20 +131,12 @@ class _LeavesOnStop:
         return events
 
 
-class _AskAsk3Slot(CoachAction, abc.ABC):
+class _AskAsk3Slot(AskSlot, abc.ABC):
     """Ask for one form slot, with the text from ask3.yml (`ask_<slot>`). Abstract, so the
     action server registers only the concrete ones."""
 
-    @property
-    @abc.abstractmethod
-    def key(self) -> str:
-        """The reply that asks."""
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        _say(dispatcher, tracker, self.key)
-        return []
+    def reply(self, key: str, language: str) -> dict[str, Any]:
+        return content.reply(key, language)
 
 
 class ActionAskAsk3Decision(_AskAsk3Slot):
@@ -244,7 +231,7 @@ class ValidateAsk3Form(_LeavesOnStop, CoachValidation):
             return {"ask3_options": None}
         text = _text(value)
         if _is_payload(text):
-            text = content.text("options_unknown", _language(tracker))
+            text = content.text("options_unknown", tracker_language(tracker))
         return {"ask3_options": text or None}
 
     def validate_ask3_date(
@@ -264,7 +251,9 @@ class ValidateAsk3Form(_LeavesOnStop, CoachValidation):
     def _question(self, slot: str, value: Any, tracker: Tracker) -> dict[str, Any]:
         text = _text(value)
         if not text or _is_payload(text):  # "use these words"
-            text = content.question(QUESTION_SLOTS[slot]).text.in_language(_language(tracker))
+            text = content.question(QUESTION_SLOTS[slot]).text.in_language(
+                tracker_language(tracker)
+            )
         return {slot: text}
 
     def validate_ask3_q_options(
@@ -315,7 +304,7 @@ class ActionAsk3Finish(CoachAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         sender_id: str = tracker.sender_id
-        language = _language(tracker)
+        language = tracker_language(tracker)
         slot = tracker.get_slot
         reset = [SlotSet(name, None) for name in FORM_SLOTS]
         decision = _kept(slot("ask3_decision"))
@@ -365,7 +354,7 @@ class ActionShowOptionGrid(CoachAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
-        language = _language(tracker)
+        language = tracker_language(tracker)
         wanted = next(iter(tracker.get_latest_entity_values("option_grid")), None)
         wanted = wanted or tracker.get_slot("option_grid") or tracker.get_slot("ask3_grid")
         grid = find_grid(str(wanted)) if wanted else None
@@ -443,7 +432,7 @@ class ValidateAsk3FollowUpForm(_LeavesOnStop, CoachValidation):
             return {"ask3_fu_decision": None}
         text = _text(value)
         if not text or _is_payload(text):
-            text = content.text("not_decided", _language(tracker))
+            text = content.text("not_decided", tracker_language(tracker))
         return {"ask3_fu_decision": text}
 
     def validate_ask3_fu_involvement(
@@ -501,7 +490,7 @@ class ActionAsk3RehearsalStart(CoachAction):
     ) -> Events:
         wanted = next(iter(tracker.get_latest_entity_values("ask3_scenario")), None)
         scenario = content.find_scenario(str(wanted) if wanted else None)
-        language = _language(tracker)
+        language = tracker_language(tracker)
         _say(
             dispatcher, tracker, "rehearsal_intro", scenario=scenario.opening.in_language(language)
         )
@@ -556,7 +545,7 @@ class ValidateAsk3RehearsalForm(_LeavesOnStop, CoachValidation):
         turns = evidence.setdefault("_turns", [])
         if _finished(text):
             return {"ask3_practice": "done"}
-        language = _language(tracker)
+        language = tracker_language(tracker)
         scenario = content.find_scenario(tracker.get_slot("ask3_scenario"))
         asked = rehearsal.questions_asked(text, language) if not _is_payload(text) else []
         turns.append(",".join(a.question_id for a in asked))
@@ -587,7 +576,7 @@ class ActionAsk3RehearsalFinish(CoachAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         sender_id: str = tracker.sender_id
-        language = _language(tracker)
+        language = tracker_language(tracker)
         asked = [str(a) for a in tracker.get_slot("ask3_practice_asked") or []]
         evidence = _evidence(tracker)
         turns = len(evidence.pop("_turns", []))

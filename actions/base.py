@@ -14,7 +14,7 @@ import asyncio
 import functools
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -82,6 +82,11 @@ async def run_in_store(work: Callable[[Session], T]) -> T:
 def tracker_language(tracker: Tracker) -> str:
     """The conversation's language ("en" or "cy") from the `language` slot."""
     return normalise_language(tracker.get_slot(LANGUAGE_SLOT)) or DEFAULT_LANGUAGE
+
+
+def say_reply(dispatcher: CollectingDispatcher, reply: Mapping[str, Any]) -> None:
+    """Send one reply from a content file: its text and buttons, {"text", "buttons"}."""
+    dispatcher.utter_message(text=reply["text"], buttons=reply["buttons"])
 
 
 def failure_place(exc: BaseException) -> str:
@@ -182,4 +187,28 @@ class CoachValidation(_KindOnFailure, FormValidationAction, abc.ABC):  # type: i
         """`validate_<form name>`."""
 
     def failure_events(self, tracker: Tracker) -> Events:
+        return []
+
+
+class AskSlot(CoachAction, abc.ABC):
+    """Ask for one form slot (`action_ask_<slot>`) with one reply from a content file.
+
+    A concrete action names only its reply (`key`); an abstract subclass per content file
+    says where the replies come from (`reply`). Abstract, so the action server registers
+    only the concrete ones.
+    """
+
+    @property
+    @abc.abstractmethod
+    def key(self) -> str:
+        """The reply that asks."""
+
+    @abc.abstractmethod
+    def reply(self, key: str, language: str) -> dict[str, Any]:
+        """One reply, {"text", "buttons"}, in the language."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        say_reply(dispatcher, self.reply(self.key, tracker_language(tracker)))
         return []

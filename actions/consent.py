@@ -12,11 +12,9 @@ from sqlalchemy.orm import Session
 
 from actions.base import (
     CONSENT_SLOT,
-    DEFAULT_LANGUAGE,
-    LANGUAGE_SLOT,
     CoachAction,
-    normalise_language,
     run_in_store,
+    tracker_language,
 )
 from bot.content.system import privacy_notice_version
 from bot.logs import pseudonym
@@ -51,7 +49,7 @@ class ActionRecordConsent(CoachAction):
             logger.warning("consent not recorded for %s: no yes/no answer", pseudonym(sender_id))
             return []
         version = privacy_notice_version()
-        language = normalise_language(tracker.get_slot(LANGUAGE_SLOT)) or DEFAULT_LANGUAGE
+        language = tracker_language(tracker)
 
         def _record(session: Session) -> None:
             record_consent(session, sender_id, given=given, notice_version=version)

@@ -18,12 +18,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import (
-    DEFAULT_LANGUAGE,
-    LANGUAGE_SLOT,
+    AskSlot,
     CoachAction,
     CoachValidation,
-    normalise_language,
     run_in_store,
+    say_reply,
+    tracker_language,
 )
 from bot.feedback import content, ratings, stories
 from bot.logs import pseudonym
@@ -40,25 +40,19 @@ SUGGESTION_SLOT = "feedback_suggestion"
 STORY_SLOTS = ("story_consent", "story_text")
 
 
-def _language(tracker: Tracker) -> str:
-    return normalise_language(tracker.get_slot(LANGUAGE_SLOT)) or DEFAULT_LANGUAGE
-
-
 def _say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str) -> None:
-    message = content.reply(key, _language(tracker))
-    dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
+    say_reply(dispatcher, content.reply(key, tracker_language(tracker)))
 
 
 def _offer(dispatcher: CollectingDispatcher, item: ratings.Item, language: str) -> None:
-    offer = content.clarity_offer(item.encode(), item.kind, language)
-    dispatcher.utter_message(text=offer["text"], buttons=offer["buttons"])
+    say_reply(dispatcher, content.clarity_offer(item.encode(), item.kind, language))
 
 
 def offer_clarity(
     dispatcher: CollectingDispatcher, tracker: Tracker, item: ratings.Item
 ) -> list[dict[str, Any]]:
     """Ask how clear an item was (the option grid's hook); the events to remember it."""
-    _offer(dispatcher, item, _language(tracker))
+    _offer(dispatcher, item, tracker_language(tracker))
     return [SlotSet(ITEM_SLOT, item.encode())]
 
 
@@ -95,7 +89,7 @@ class ActionRecordClarity(CoachAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         sender_id: str = tracker.sender_id
-        language = _language(tracker)
+        language = tracker_language(tracker)
         done = [SlotSet(NEXT_SLOT, "done")]
         item = ratings.decode(_entity(tracker, "feedback_item") or tracker.get_slot(ITEM_SLOT))
         if item is None:
@@ -121,19 +115,11 @@ class ActionRecordClarity(CoachAction):
         ]
 
 
-class _AskFeedback(CoachAction, abc.ABC):
+class _AskFeedback(AskSlot, abc.ABC):
     """Ask for one form slot with a reply from feedback.yml. Abstract: not registered."""
 
-    @property
-    @abc.abstractmethod
-    def key(self) -> str:
-        """The reply that asks."""
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        _say(dispatcher, tracker, self.key)
-        return []
+    def reply(self, key: str, language: str) -> dict[str, Any]:
+        return content.reply(key, language)
 
 
 class ActionAskFeedbackSuggestion(_AskFeedback):
@@ -235,7 +221,7 @@ class ActionSaveStory(CoachAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         sender_id: str = tracker.sender_id
-        language = _language(tracker)
+        language = tracker_language(tracker)
         consent, told = tracker.get_slot("story_consent"), tracker.get_slot("story_text")
         saved = await run_in_store(lambda s: stories.save(s, sender_id, consent, told, language))
         logger.info("story %s for %s", "kept" if saved else "not kept", pseudonym(sender_id))

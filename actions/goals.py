@@ -16,12 +16,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import (
-    DEFAULT_LANGUAGE,
-    LANGUAGE_SLOT,
     CoachAction,
     CoachValidation,
-    normalise_language,
     run_in_store,
+    say_reply,
+    tracker_language,
 )
 from bot.goals import measures, parse, replies
 from bot.logs import pseudonym
@@ -76,9 +75,7 @@ def _reset(*names: str) -> Events:
 
 def _say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:
     """Send one reply from data/content/goals_dialogue.yml in the conversation's language."""
-    language = normalise_language(tracker.get_slot(LANGUAGE_SLOT)) or DEFAULT_LANGUAGE
-    message = replies.reply(key, language, **values)
-    dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
+    say_reply(dispatcher, replies.reply(key, tracker_language(tracker), **values))
 
 
 def _show_plans(
@@ -313,7 +310,7 @@ def _day_words(tracker: Tracker, weekdays: frozenset[int]) -> str:
     """The check-in days in the conversation's language: "every day", "Mondays and Fridays"."""
 
     def word(key: str) -> str:
-        language = normalise_language(tracker.get_slot(LANGUAGE_SLOT)) or DEFAULT_LANGUAGE
+        language = tracker_language(tracker)
         return str(replies.reply(key, language)["text"])
 
     if weekdays == frozenset(range(1, 8)):

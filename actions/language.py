@@ -10,11 +10,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import (
-    DEFAULT_LANGUAGE,
     LANGUAGE_SLOT,
     CoachAction,
     normalise_language,
     run_in_store,
+    tracker_language,
 )
 from bot.logs import pseudonym
 from bot.store.people import set_language
@@ -28,7 +28,7 @@ def requested_language(tracker: Tracker) -> str:
         language = normalise_language(value)
         if language is not None:
             return language
-    current = normalise_language(tracker.get_slot(LANGUAGE_SLOT)) or DEFAULT_LANGUAGE
+    current = tracker_language(tracker)
     return "cy" if current == "en" else "en"
 
 

@@ -18,12 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import (
-    DEFAULT_LANGUAGE,
     LANGUAGE_SLOT,
     CoachAction,
     CoachValidation,
-    normalise_language,
     run_in_store,
+    tracker_language,
 )
 from bot.content.teachback import Module, find_module, load_dialogue
 from bot.logs import pseudonym
@@ -34,10 +33,6 @@ logger = logging.getLogger(__name__)
 ANSWER_SLOT = "teachback_answer"
 ACTIVE_SLOT = "teachback_active"
 MODULE_SLOT = "teachback_module"
-
-
-def _language(tracker: Tracker) -> str:
-    return normalise_language(tracker.get_slot(LANGUAGE_SLOT)) or DEFAULT_LANGUAGE
 
 
 def _requested_module(tracker: Tracker) -> str | None:
@@ -69,7 +64,7 @@ class ActionTeachbackStart(CoachAction):
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
         sender_id: str = tracker.sender_id
-        language = _language(tracker)
+        language = tracker_language(tracker)
         wanted = _requested_module(tracker)
 
         def _start(session: Session) -> tuple[str, bool] | None:
@@ -126,7 +121,7 @@ class ActionAskTeachbackAnswer(CoachAction):
         if prompt is None:
             dispatcher.utter_message(response="utter_teachback_choose_module")
             return []
-        language = _language(tracker)
+        language = tracker_language(tracker)
         if asks_consent:
             dialogue = load_dialogue()
             dispatcher.utter_message(
@@ -163,7 +158,7 @@ class ValidateTeachbackForm(CoachValidation):
         sender_id: str = tracker.sender_id
         text = slot_value if isinstance(slot_value, str) else ""
         outcome = await run_in_store(lambda session: flow.handle_answer(session, sender_id, text))
-        language = _language(tracker)
+        language = tracker_language(tracker)
         logger.info("teach-back answer from %s: %s", pseudonym(sender_id), outcome.kind)
         keep_asking = {ANSWER_SLOT: None}
         dialogue = load_dialogue()

@@ -16,38 +16,20 @@ conversation each). A tenth have been silent for 8 days; the rest wrote yesterda
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import statistics
-import threading
 import time
-import uuid
-from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
+from benchmarks.harness import add_postgres_option, fresh_database, insert_people, two_schedulers
 from bot.scheduling import nudges
-from bot.scheduling.scheduler import Scheduler
 from bot.store import migrate
-from bot.store.db import normalise_url, unit_of_work
-from bot.store.models import ChannelIdentity, Conversation, Person, ScheduledMessage
+from bot.store.db import unit_of_work
+from bot.store.models import Conversation, ScheduledMessage
 
 NOON = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)  # a Wednesday noon in London (GMT)
 IDLE_ROUNDS = 20
-
-
-class CountingDelivery:
-    """Counts what each sender would have received; thread-safe across both schedulers."""
-
-    def __init__(self, counts: Counter[str], lock: threading.Lock) -> None:
-        self.counts, self.lock = counts, lock
-
-    async def deliver(self, sender_id: str, messages: list[dict[str, Any]]) -> str:
-        with self.lock:
-            self.counts[sender_id] += 1
-        return "pushed"
 
 
 def populate(url: str, count: int) -> int:
@@ -58,22 +40,7 @@ def populate(url: str, count: int) -> int:
         return NOON - timedelta(days=8 if i % 10 == 0 else 1)
 
     with unit_of_work(url) as session:
-        session.execute(
-            insert(Person),
-            [
-                {"id": i, "sender_id": f"bench-{i}", "language": "en" if i % 2 else "cy",
-                 "consent": "given", "created_at": enrolled}
-                for i in range(1, count + 1)
-            ],
-        )  # fmt: skip
-        session.execute(
-            insert(ChannelIdentity),
-            [
-                {"person_id": i, "channel": "web", "external_id": f"bench-{i}", "active": True,
-                 "paused": False, "created_at": enrolled}
-                for i in range(1, count + 1)
-            ],
-        )  # fmt: skip
+        insert_people(session, count, enrolled)
         session.execute(
             insert(Conversation),
             [
@@ -89,26 +56,8 @@ def populate(url: str, count: int) -> int:
 def run(url: str, count: int) -> None:
     migrate.upgrade(url)
     silent = populate(url, count)
-    counts: Counter[str] = Counter()
-    lock = threading.Lock()
-
-    def worker(name: str) -> None:
-        scheduler = Scheduler(
-            url,
-            {},
-            default_delivery=CountingDelivery(counts, lock),
-            clock=lambda: NOON,
-            worker_id=name,
-        )
-        asyncio.run(scheduler.run_once())
-
-    threads = [threading.Thread(target=worker, args=(f"scheduler-{n}",)) for n in (1, 2)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    first_round = time.perf_counter() - started
+    first = two_schedulers(url, NOON)
+    counts, first_round = first.counts, first.seconds
 
     idle: list[float] = []
     for n in range(IDLE_ROUNDS):
@@ -140,27 +89,10 @@ def run(url: str, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20_000)
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("TEST_POSTGRES_URL"),
-        help="a PostgreSQL server URL (default: TEST_POSTGRES_URL)",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
-    if not args.postgres:
-        raise SystemExit("needs PostgreSQL: source <(scripts/ensure-services) or --postgres URL")
-    name = f"coach_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        run(f"{args.postgres.rpartition('/')[0]}/{name}", args.count)
-    finally:
-        from bot.store.db import get_engine
-
-        get_engine.cache_clear()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(args.postgres) as url:
+        run(url, args.count)
 
 
 if __name__ == "__main__":

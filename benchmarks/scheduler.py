@@ -14,63 +14,27 @@ Delivery is a counter, so the figures are the database work: claiming with
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import threading
-import time
-import uuid
-from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
-from bot.scheduling.scheduler import Scheduler
+from benchmarks.harness import add_postgres_option, fresh_database, insert_people, two_schedulers
 from bot.store import migrate
-from bot.store.db import normalise_url, unit_of_work
+from bot.store.db import unit_of_work
 from bot.store.models import (
     ActionPlan,
-    ChannelIdentity,
     CheckinSchedule,
-    Person,
     ScheduledMessage,
 )
 
 DUE = datetime(2026, 1, 7, 12, 0, tzinfo=UTC)  # a Wednesday noon in London (GMT)
 
 
-class CountingDelivery:
-    """Counts what each sender would have received; thread-safe across both schedulers."""
-
-    def __init__(self, counts: Counter[str], lock: threading.Lock) -> None:
-        self.counts, self.lock = counts, lock
-
-    async def deliver(self, sender_id: str, messages: list[dict[str, Any]]) -> str:
-        with self.lock:
-            self.counts[sender_id] += 1
-        return "pushed"
-
-
 def populate(url: str, count: int) -> None:
     """N people, consent given, a web identity, a plan, a schedule and one due check-in."""
     now = DUE - timedelta(days=1)
     with unit_of_work(url) as session:
-        session.execute(
-            insert(Person),
-            [
-                {"id": i, "sender_id": f"bench-{i}", "language": "en" if i % 2 else "cy",
-                 "consent": "given", "created_at": now}
-                for i in range(1, count + 1)
-            ],
-        )  # fmt: skip
-        session.execute(
-            insert(ChannelIdentity),
-            [
-                {"person_id": i, "channel": "web", "external_id": f"bench-{i}", "active": True,
-                 "paused": False, "created_at": now}
-                for i in range(1, count + 1)
-            ],
-        )  # fmt: skip
+        insert_people(session, count, now)
         session.execute(
             insert(ActionPlan),
             [
@@ -105,28 +69,8 @@ def populate(url: str, count: int) -> None:
 def run(url: str, count: int, batch: int) -> None:
     migrate.upgrade(url)
     populate(url, count)
-    counts: Counter[str] = Counter()
-    lock = threading.Lock()
-    sent: dict[str, int] = {}
-
-    def worker(name: str) -> None:
-        scheduler = Scheduler(
-            url,
-            {},
-            default_delivery=CountingDelivery(counts, lock),
-            clock=lambda: DUE + timedelta(minutes=1),
-            worker_id=name,
-            batch=batch,
-        )
-        sent[name] = asyncio.run(scheduler.run_once())
-
-    threads = [threading.Thread(target=worker, args=(f"scheduler-{n}",)) for n in (1, 2)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
+    done = two_schedulers(url, DUE + timedelta(minutes=1), batch)
+    counts, sent, seconds = done.counts, done.sent, done.seconds
     with unit_of_work(url) as session:
         marked = session.scalar(
             select(func.count()).where(
@@ -157,27 +101,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=200)
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("TEST_POSTGRES_URL"),
-        help="a PostgreSQL server URL (default: TEST_POSTGRES_URL)",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
-    if not args.postgres:
-        raise SystemExit("needs PostgreSQL: source <(scripts/ensure-services) or --postgres URL")
-    name = f"coach_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        run(f"{args.postgres.rpartition('/')[0]}/{name}", args.count, args.batch)
-    finally:
-        from bot.store.db import get_engine
-
-        get_engine.cache_clear()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(args.postgres) as url:
+        run(url, args.count, args.batch)
 
 
 if __name__ == "__main__":

@@ -8,13 +8,17 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import create_engine, text
 
-from bot.config import ROOT
+from bot.config import ROOT, Settings
+from bot.gateway import init_app
 from bot.stack import LocalStack
 from bot.store.db import normalise_url
+from tests.support import CHROMIUM_ARGS, PHONE, TestClient
 
 UNDER_MAKE_TEST = os.environ.get("COACH_UNDER_MAKE_TEST") == "1"
 # COACH_TEST_MODEL lets someone test a model they trained under another name.
@@ -149,3 +153,32 @@ def chromium() -> Path:
     if not CHROMIUM.exists() or shutil.which("chromium") is None:
         unavailable("Debian's chromium is not installed")
     return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[Browser]:
+    """Headless Chromium through Playwright, one per test module."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A fresh phone-sized tab with its own storage, failing the test on any page error."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, has_touch=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, settings: Settings) -> TestClient:
+    """A browser-like HTTP client (it keeps cookies) for the real gateway app built from the
+    `settings` fixture of the test's folder or module (its start-up migrates the database)."""
+    result: TestClient = await aiohttp_client(init_app(settings))
+    return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -13,10 +14,46 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient as _TestClient
+from playwright.sync_api import ViewportSize
+
+from bot.config import Settings
+from bot.stack import free_port
 
 # An aiohttp test client for the gateway app, and the key its test settings sign tokens with.
 TestClient = _TestClient[web.Request, web.Application]
 SECRET = "s" * 48
+
+# Headless Debian Chromium as the browser tests launch it (the `browser` fixture).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE_WIDTH = 360
+PHONE: ViewportSize = {"width": PHONE_WIDTH, "height": 740}
+
+
+def gateway_settings(database_url: str, **options: Any) -> Settings:
+    """The gateway's settings for a test on `database_url`: nobody listens at the engine's
+    and action server's ports, no Redis, no Telegram; `options` sets any other field."""
+    return dataclasses.replace(
+        Settings(
+            database_url=database_url,
+            port=0,
+            host="127.0.0.1",
+            engine_url=f"http://127.0.0.1:{free_port()}",
+            actions_url=f"http://127.0.0.1:{free_port()}",
+            secret_key=SECRET,
+            redis_url=None,
+            telegram_bot_token=None,
+            allowed_origins=(),
+            redelivery_interval=3600,
+        ),
+        **options,
+    )
 
 
 def http_json(

@@ -7,13 +7,11 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
 from bot.decisions.summary import QuestionList
 from bot.gateway import init_app
-from bot.stack import free_port
 from bot.store import ask3
 from bot.store.db import unit_of_work
-from tests.support import SECRET, TestClient
+from tests.support import TestClient, gateway_settings
 
 MINE = QuestionList(
     decision="knee <b>surgery</b> or physio",
@@ -35,19 +33,7 @@ def url(tmp_path: Path) -> str:
 
 @pytest.fixture
 async def gateway(aiohttp_client: Any, url: str) -> TestClient:
-    settings = Settings(
-        database_url=url,
-        port=0,
-        host="127.0.0.1",
-        engine_url=f"http://127.0.0.1:{free_port()}",
-        actions_url=f"http://127.0.0.1:{free_port()}",
-        secret_key=SECRET,
-        redis_url=None,
-        telegram_bot_token=None,
-        allowed_origins=(),
-        redelivery_interval=3600,
-    )
-    client: TestClient = await aiohttp_client(init_app(settings))
+    client: TestClient = await aiohttp_client(init_app(gateway_settings(url)))
     return client
 
 

@@ -4,43 +4,14 @@ sideways."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from bot.stack import LocalStack
-from tests.e2e.test_widget import (
-    CHROMIUM_ARGS,
-    PHONE,
-    PHONE_WIDTH,
-    REPLY_TIMEOUT_MS,
-    no_horizontal_overflow,
-    say,
-    start_chat,
-)
+from tests.e2e.test_widget import REPLY_TIMEOUT_MS, no_horizontal_overflow, say, start_chat
+from tests.support import PHONE_WIDTH
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, has_touch=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -13,26 +12,16 @@ from playwright.sync_api import (
     Browser,
     Locator,
     Page,
-    ViewportSize,
     WebSocketRoute,
     expect,
-    sync_playwright,
 )
+
+from tests.support import PHONE, PHONE_WIDTH
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE_WIDTH = 360
-PHONE: ViewportSize = {"width": PHONE_WIDTH, "height": 740}
 # The first turn of a fresh engine can take a few seconds.
 REPLY_TIMEOUT_MS = 30_000
 YES = re.compile(r"\byes\b", re.IGNORECASE)
@@ -52,26 +41,6 @@ def ui_text(language: str) -> dict[str, str]:
         data = yaml.safe_load(handle)
     labels: dict[str, str] = data[language]
     return labels
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    """A fresh phone-sized tab with its own storage, failing the test on any page error."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, has_touch=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
 def bot_bubbles(page: Page) -> Locator:

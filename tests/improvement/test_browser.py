@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Dialog, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, ViewportSize, expect
 from sqlalchemy import select
 
 from bot.stack import LocalStack
@@ -31,14 +31,6 @@ from tests.support import WebChat
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TABLET: ViewportSize = {"width": 768, "height": 1024}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
@@ -56,14 +48,6 @@ def lead_stack(
         yield stack
     finally:
         stack.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def seed_rising_ask3(url: str) -> None:

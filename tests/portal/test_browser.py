@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from fhir.resources.R4B.bundle import Bundle
-from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -26,24 +26,8 @@ from tests.support import WebChat
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TABLET: ViewportSize = {"width": 768, "height": 1024}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from aiohttp.test_utils import TestClient as _TestClient
 
 from bot.config import ConfigError, Settings
 from bot.gateway import init_app
-from bot.stack import free_port
+from tests.support import gateway_settings
 from tests.telegram.conftest import GWEN, TOKEN, RecordingRequest, update_json
 
 TestClient = _TestClient[web.Request, web.Application]
@@ -23,18 +22,11 @@ HOOK = "https://coach.example.org/telegram/webhook"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'coach.db'}",
-        port=0,
-        host="127.0.0.1",
-        engine_url=f"http://127.0.0.1:{free_port()}",  # the engine is down in these tests
-        actions_url=f"http://127.0.0.1:{free_port()}",
-        secret_key="s" * 48,
-        redis_url=None,
+def settings(sqlite_url: str) -> Settings:
+    """The engine is down in these tests; the webhook is set."""
+    return gateway_settings(
+        sqlite_url,
         telegram_bot_token=TOKEN,
-        allowed_origins=(),
-        redelivery_interval=3600,
         telegram_webhook_url=HOOK,
         telegram_webhook_secret=SECRET,
     )

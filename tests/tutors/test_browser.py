@@ -5,14 +5,13 @@ through the real engine."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import time as clock_time
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 from sqlalchemy import select
 
 from bot.content.teachback import find_module, load_dialogue
@@ -24,14 +23,6 @@ from tests.tutors.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE: ViewportSize = {"width": 360, "height": 740}
 TABLET: ViewportSize = {"width": 768, "height": 1024}
 REPLY_TIMEOUT_MS = 30_000
@@ -52,14 +43,6 @@ ZONES = (
     "Asia/Dubai",
     "America/Sao_Paulo",
 )
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def daytime_zone() -> str:

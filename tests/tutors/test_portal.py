@@ -5,45 +5,26 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.gateway import init_app
-from bot.stack import free_port
 from bot.store import cohorts, goals, invites, safety
 from bot.store.db import unit_of_work
 from bot.store.models import Assignment, AuditEntry, Cohort, ScheduledMessage, utcnow
-from tests.support import SECRET, TestClient
+from tests.support import TestClient, gateway_settings
 from tests.tutors.conftest import PASSWORD, Course, enrol_with_invite, make_course, make_tutor
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'coach.db'}",
-        port=0,
-        host="127.0.0.1",
-        engine_url=f"http://127.0.0.1:{free_port()}",
-        actions_url=f"http://127.0.0.1:{free_port()}",
-        secret_key=SECRET,
-        redis_url=None,
-        telegram_bot_token=None,
-        allowed_origins=(),
-        redelivery_interval=3600,
-    )
-
-
-@pytest.fixture
-async def client(aiohttp_client: Any, settings: Settings) -> TestClient:
-    """The gateway app (its start-up migrates the database)."""
-    result: TestClient = await aiohttp_client(init_app(settings))
-    return result
+def settings(sqlite_url: str) -> Settings:
+    """The gateway's settings; the `client` fixture (tests/conftest.py) is the gateway app,
+    whose start-up migrates the database."""
+    return gateway_settings(sqlite_url)
 
 
 async def token_of(client: TestClient, path: str) -> str:

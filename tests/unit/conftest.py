@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from bot.config import Settings
-from bot.gateway import init_app
-from bot.stack import free_port
-from tests.support import SECRET, TestClient
+from tests.support import gateway_settings
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings whose engine and action server ports have nobody listening: the engine is down."""
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'coach.db'}",
-        port=0,
-        host="127.0.0.1",
-        engine_url=f"http://127.0.0.1:{free_port()}",
-        actions_url=f"http://127.0.0.1:{free_port()}",
-        secret_key=SECRET,
-        redis_url=None,
-        telegram_bot_token=None,
-        allowed_origins=(),
-        redelivery_interval=3600,
-    )
-
-
-@pytest.fixture
-async def client(aiohttp_client: Any, settings: Settings) -> TestClient:
-    """An HTTP client for the real gateway app built from `settings`."""
-    result: TestClient = await aiohttp_client(init_app(settings))
-    return result
+def settings(sqlite_url: str) -> Settings:
+    """Settings whose engine and action server ports have nobody listening: the engine is down.
+    The `client` fixture (tests/conftest.py) is the real gateway app built from them."""
+    return gateway_settings(sqlite_url)
