@@ -42,4 +42,10 @@ def setup(app: web.Application, settings: Settings) -> None:
     del settings  # read per request through request.config_dict, like the rest of the gateway
     portal = build()
     app[PORTAL_APP] = portal
+    app.router.add_get("/portal", _to_portal_home)
     app.add_subapp("/portal", portal)
+
+
+async def _to_portal_home(request: web.Request) -> web.StreamResponse:
+    """`/portal` typed without the slash goes to the portal's home (login when signed out)."""
+    raise web.HTTPFound("/portal/")

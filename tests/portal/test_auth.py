@@ -51,6 +51,22 @@ async def test_every_portal_route_without_a_login_goes_to_the_login_page(
         assert response.headers["Location"].startswith("/portal/login"), (method, path)
 
 
+async def test_portal_typed_without_a_slash_reaches_the_login_then_the_home_page(
+    client: TestClient, database_url: str
+) -> None:
+    signed_out = await client.get("/portal")
+    assert signed_out.status == 200
+    assert signed_out.url.path == "/portal/login"
+    assert 'name="password"' in await signed_out.text()
+
+    make_staff(database_url, "nurse.b@example.nhs.uk", "clinician")
+    assert await login(client, "nurse.b@example.nhs.uk") == 303
+    signed_in = await client.get("/portal")
+    assert signed_in.status == 200
+    assert signed_in.url.path == "/portal/patients"
+    assert "My patients" in await signed_in.text()
+
+
 async def test_login_sets_a_locked_down_cookie_and_logout_ends_the_session(
     client: TestClient, database_url: str
 ) -> None:
