@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.orm import Session
 
 from bot.scheduling.scheduler import BATCH, Scheduler
-from bot.store.db import normalise_url
+from bot.store.db import get_engine, normalise_url
 from bot.store.models import ChannelIdentity, Person
 
 
@@ -46,8 +46,6 @@ def fresh_database(server_url: str | None) -> Iterator[str]:
     try:
         yield f"{server_url.rpartition('/')[0]}/{name}"
     finally:
-        from bot.store.db import get_engine
-
         get_engine.cache_clear()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
