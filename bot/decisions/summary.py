@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.content.calendar import date_in_words
 from bot.decisions import content
 
 
@@ -54,7 +55,9 @@ def sections(summary: QuestionList, language: str) -> list[dict[str, Any]]:
     if summary.appointment_on is not None:
         parts.append(
             {
-                "heading": say("summary_date", language, value=summary.appointment_on.isoformat()),
+                "heading": say(
+                    "summary_date", language, value=date_in_words(summary.appointment_on, language)
+                ),
                 "items": [],
             }
         )
