@@ -18,7 +18,7 @@ from bot.config import ROOT, Settings
 from bot.gateway import init_app
 from bot.stack import LocalStack
 from bot.store.db import normalise_url
-from tests.support import CHROMIUM_ARGS, PHONE, TestClient
+from tests.support import CHROMIUM_ARGS, DESKTOP, PHONE, TestClient
 
 UNDER_MAKE_TEST = os.environ.get("COACH_UNDER_MAKE_TEST") == "1"
 # COACH_TEST_MODEL lets someone test a model they trained under another name.
@@ -164,16 +164,26 @@ def browser(chromium: Path) -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    """A fresh phone-sized tab with its own storage, failing the test on any page error."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, has_touch=True)
+def _tab(browser: Browser, **options: Any) -> Iterator[Page]:
+    context = browser.new_context(**options)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A fresh phone-sized tab with its own storage, failing the test on any page error."""
+    yield from _tab(browser, viewport=PHONE, device_scale_factor=2, has_touch=True)
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Page]:
+    """A fresh 1280-pixel desktop tab with a mouse, failing the test on any page error."""
+    yield from _tab(browser, viewport=DESKTOP)
 
 
 @pytest.fixture

@@ -34,6 +34,8 @@ CHROMIUM_ARGS = [
 ]
 PHONE_WIDTH = 360
 PHONE: ViewportSize = {"width": PHONE_WIDTH, "height": 740}
+DESKTOP_WIDTH = 1280
+DESKTOP: ViewportSize = {"width": DESKTOP_WIDTH, "height": 800}
 
 
 def gateway_settings(database_url: str, **options: Any) -> Settings:

@@ -8,11 +8,11 @@ import time as clock
 import urllib.request
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select, update
 
+from bot.content.calendar import date_in_words
 from bot.decisions import content
 from bot.stack import LocalStack
 from bot.store import ask3, people
@@ -104,14 +104,19 @@ def test_preparing_for_an_appointment_in_english(live_stack: LocalStack) -> None
     assert grid["questions_label"] == content.text("grid_questions_label", "en")
     assert "clinical review" in texts(shown)
 
-    # The printable page: only with the person's own token.
-    query = urlencode({"token": chat.token, "list": saved.id})
-    with urllib.request.urlopen(f"{live_stack.gateway_url}/api/ask3/summary?{query}") as page:  # noqa: S310
+    # The printable page: a short-lived link of its own, made only for the person's own list.
+    status, made = http_json(
+        "POST", f"{live_stack.gateway_url}/api/ask3/print-links", {"list": saved.id}, chat.token
+    )
+    assert status == 201 and chat.token not in made["url"]
+    with urllib.request.urlopen(f"{live_stack.gateway_url}{made['url']}") as page:  # noqa: S310
         html = page.read().decode()
     assert "My questions for my appointment" in html and "Can I still drive?" in html
+    assert date_in_words(when, "en") in html
     other = WebChat(live_stack.gateway_url).start()
-    query = urlencode({"token": other.token, "list": saved.id})
-    status, _ = http_json("GET", f"{live_stack.gateway_url}/api/ask3/summary?{query}")
+    status, _ = http_json(
+        "POST", f"{live_stack.gateway_url}/api/ask3/print-links", {"list": saved.id}, other.token
+    )
     assert status == 404
 
 

@@ -1,17 +1,25 @@
-"""The printable "My questions for my appointment" page, through the real gateway app."""
+"""The printable "My questions for my appointment" page, through the real gateway app, behind
+a short-lived link of its own: the session token never appears in its URL."""
 
 from __future__ import annotations
 
+import dataclasses
+import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
+from bot.channels.web import tokens
+from bot.content.calendar import date_in_words
+from bot.content.system import system_message
 from bot.decisions.summary import QuestionList
 from bot.gateway import init_app
-from bot.store import ask3
+from bot.store import ask3, data_rights
 from bot.store.db import unit_of_work
-from tests.support import TestClient, gateway_settings
+from tests.support import SECRET, TestClient, gateway_settings
 
 MINE = QuestionList(
     decision="knee <b>surgery</b> or physio",
@@ -43,11 +51,30 @@ async def _session(gateway: TestClient, language: str) -> tuple[str, str]:
     return token, token.rpartition(".")[0]
 
 
-async def test_the_page_shows_the_persons_own_list_escaped(gateway: TestClient, url: str) -> None:
-    token, sender_id = await _session(gateway, "cy")
+def _save(url: str, sender_id: str, language: str, summary: QuestionList = MINE) -> int:
     with unit_of_work(url) as session:
-        saved = ask3.save_list(session, sender_id, MINE, "cy")
-    page = await gateway.get("/api/ask3/summary", params={"token": token, "list": saved.id})
+        return ask3.save_list(session, sender_id, summary, language).id
+
+
+async def _link(gateway: TestClient, token: str, list_id: Any) -> Any:
+    return await gateway.post(
+        "/api/ask3/print-links",
+        json={"list": list_id},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+async def test_the_link_has_no_token_and_shows_the_persons_own_list_escaped(
+    gateway: TestClient, url: str
+) -> None:
+    token, sender_id = await _session(gateway, "cy")
+    list_id = _save(url, sender_id, "cy")
+    made = await _link(gateway, token, list_id)
+    assert made.status == 201 and made.headers["Cache-Control"] == "no-store"
+    link = (await made.json())["url"]
+    assert link.startswith("/ask3/print/")
+    assert token not in link and sender_id not in link and "token" not in link
+    page = await gateway.get(link)
     assert page.status == 200 and page.content_type == "text/html"
     html = await page.text()
     assert '<html lang="cy">' in html
@@ -56,17 +83,71 @@ async def test_the_page_shows_the_persons_own_list_escaped(gateway: TestClient, 
     assert "knee &lt;b&gt;surgery&lt;/b&gt; or physio" in html and "<b>surgery" not in html
     assert "Argraffu fy nghwestiynau" in html
     assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
 
 
-async def test_no_token_or_someone_elses_list_is_refused(gateway: TestClient, url: str) -> None:
+@pytest.mark.parametrize("language", ["en", "cy"])
+async def test_the_appointment_date_is_in_words_in_the_lists_language(
+    gateway: TestClient, url: str, language: str
+) -> None:
+    token, sender_id = await _session(gateway, language)
+    when = date(2027, 12, 8)
+    list_id = _save(url, sender_id, language, dataclasses.replace(MINE, appointment_on=when))
+    html = await (
+        await gateway.get((await (await _link(gateway, token, list_id)).json())["url"])
+    ).text()
+    assert date_in_words(when, language) in html
+    assert {"en": "Wednesday 8 December", "cy": "Dydd Mercher 8 Rhagfyr"}[language] in html
+    assert when.isoformat() not in html
+
+
+async def test_an_expired_link_stops_working_and_says_so_kindly(
+    gateway: TestClient, url: str
+) -> None:
+    token, sender_id = await _session(gateway, "cy")
+    list_id = _save(url, sender_id, "cy")
+    expired = tokens.print_link(SECRET, sender_id, list_id, expires_at=int(time.time()) - 1)
+    page = await gateway.get(f"/ask3/print/{expired}")
+    assert page.status == 410
+    html = await page.text()
+    assert str(escape(system_message("print_link_gone_title", "cy"))) in html
+    assert "Can I still drive?" not in html and "What else could I do?" not in html
+    # A fresh link still works: only the old one has stopped.
+    assert (
+        await gateway.get((await (await _link(gateway, token, list_id)).json())["url"])
+    ).status == 200
+
+
+async def test_someone_elses_list_a_forged_link_or_the_old_token_url_read_nothing(
+    gateway: TestClient, url: str
+) -> None:
     token, sender_id = await _session(gateway, "en")
-    other_token, _ = await _session(gateway, "en")
+    other_token, other_sender = await _session(gateway, "en")
+    list_id = _save(url, sender_id, "en")
+    assert (await _link(gateway, other_token, list_id)).status == 404
+    assert (await _link(gateway, "web-x.forged", list_id)).status == 401
+    for bad in ("nope", True, 0, "1"):
+        assert (await _link(gateway, token, bad)).status == 400
+    later = int(time.time()) + 600
+    for forged in (
+        tokens.print_link(SECRET, other_sender, list_id, later),  # signed for someone else
+        tokens.print_link("x" * 48, sender_id, list_id, later),  # not signed by this gateway
+        "not-a-link",
+    ):
+        page = await gateway.get(f"/ask3/print/{forged}")
+        assert page.status == 404 and "Can I still drive?" not in await page.text()
+    # The page that took the session token in its URL is gone.
+    old = await gateway.get("/api/ask3/summary", params={"token": token, "list": list_id})
+    assert old.status == 404
+
+
+async def test_a_link_stops_working_once_the_person_is_forgotten(
+    gateway: TestClient, url: str
+) -> None:
+    token, sender_id = await _session(gateway, "en")
+    list_id = _save(url, sender_id, "en")
+    link = (await (await _link(gateway, token, list_id)).json())["url"]
     with unit_of_work(url) as session:
-        saved = ask3.save_list(session, sender_id, MINE, "en")
-    assert (await gateway.get("/api/ask3/summary", params={"list": saved.id})).status == 401
-    bad = await gateway.get("/api/ask3/summary", params={"token": "x.y", "list": saved.id})
-    assert bad.status == 401
-    other = await gateway.get("/api/ask3/summary", params={"token": other_token, "list": saved.id})
-    assert other.status == 404
-    newest = await gateway.get("/api/ask3/summary", params={"token": token})
-    assert newest.status == 200 and "Can I still drive?" in await newest.text()
+        data_rights.erase_person(session, sender_id)
+    page = await gateway.get(link)
+    assert page.status == 404 and "Can I still drive?" not in await page.text()

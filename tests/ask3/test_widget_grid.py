@@ -1,6 +1,6 @@
 """The option grid in the widget, in real Chromium on a 360-pixel phone, through the full
 stack: an accessible table (caption, column and row headers) that stacks without scrolling
-sideways."""
+sideways, and on a desktop never cuts a word in two."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot.stack import LocalStack
-from tests.e2e.test_widget import REPLY_TIMEOUT_MS, no_horizontal_overflow, say, start_chat
+from tests.e2e.test_widget import (
+    REPLY_TIMEOUT_MS,
+    SCREENSHOTS,
+    no_horizontal_overflow,
+    say,
+    start_chat,
+)
 from tests.support import PHONE_WIDTH
 
 pytestmark = [pytest.mark.browser, pytest.mark.engine]
@@ -53,3 +59,50 @@ def test_the_grid_is_a_table_that_fits_a_phone(
     for index in range(table.locator("tbody td").count()):
         box = table.locator("tbody td").nth(index).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH
+
+
+# Every word of these cells that the browser laid out over more than one line. A hyphen is a
+# place to break ("pen-/glin"), so each part of a hyphenated word counts as a word.
+WORDS_CUT_IN_TWO = """cells => {
+  const cut = [];
+  for (const cell of cells) {
+    for (const node of cell.childNodes) {
+      if (node.nodeType !== Node.TEXT_NODE) continue;
+      for (const word of node.textContent.matchAll(/[^\\s-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (lines.size > 1) cut.push(word[0]);
+      }
+    }
+  }
+  return cut;
+}"""
+
+
+@pytest.mark.parametrize(
+    ("language", "grid_id"),
+    [
+        ("en", "breast-cancer-surgery"),
+        ("cy", "breast-cancer-surgery"),
+        ("en", "carpal-tunnel"),
+        ("cy", "knee-osteoarthritis"),
+    ],
+)
+def test_on_a_desktop_no_word_of_the_grid_is_cut_in_two(
+    live_stack: LocalStack, desktop: Page, language: str, grid_id: str
+) -> None:
+    start_chat(desktop, live_stack.gateway_url, language)
+    say(desktop, "/affirm")
+    say(desktop, f'/show_option_grid{{"option_grid":"{grid_id}"}}')
+    grid = desktop.get_by_test_id("option-grid").last
+    expect(grid).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    grid.scroll_into_view_if_needed()
+    # A real table at this width, its questions in the first column.
+    expect(grid.locator("thead")).to_be_visible()
+    questions = grid.locator("tbody th[scope=row]")
+    assert questions.count() > 0
+    assert questions.evaluate_all(WORDS_CUT_IN_TWO) == []
+    assert grid.locator("th, td").evaluate_all(WORDS_CUT_IN_TWO) == []
+    desktop.screenshot(path=str(SCREENSHOTS / f"grid-{grid_id}-{language}-1280.png"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -12,11 +15,19 @@ from playwright.sync_api import (
     Browser,
     Locator,
     Page,
+    WebSocket,
     WebSocketRoute,
     expect,
 )
 
-from tests.support import PHONE, PHONE_WIDTH
+from bot.channels.web.tokens import print_link
+from bot.content.calendar import date_in_words
+from bot.content.system import system_message
+from bot.decisions.content import text as ask3_text
+from bot.stack import LocalStack
+from bot.store import ask3 as ask3_store
+from bot.store.db import unit_of_work
+from tests.support import PHONE, PHONE_WIDTH, domain_texts
 
 pytestmark = pytest.mark.browser
 
@@ -43,14 +54,29 @@ def ui_text(language: str) -> dict[str, str]:
     return labels
 
 
+def domain_button(response: str, language: str) -> str:
+    """The first button title of a domain response in one language: what a patient clicks."""
+    with (ROOT / "domain.yml").open(encoding="utf-8") as handle:
+        variants = yaml.safe_load(handle)["responses"][response]
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        said_in = next((c["value"] for c in conditions if c.get("name") == "language"), "en")
+        if said_in == language:
+            return str(variant["buttons"][0]["title"])
+    raise KeyError(f"{response} has no {language} variant")
+
+
 def bot_bubbles(page: Page) -> Locator:
     return page.get_by_test_id("bot-bubble")
 
 
 def start_chat(page: Page, gateway_url: str, language: str) -> None:
+    """Choose a language and wait for the coach's greeting, which comes unasked."""
     page.goto(f"{gateway_url}/")
     page.get_by_test_id(f"choose-{language}").click()
     expect(page.get_by_test_id("chat-input")).to_be_visible()
+    expect(bot_bubbles(page).first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    expect(page.get_by_test_id("typing")).to_be_hidden(timeout=REPLY_TIMEOUT_MS)
 
 
 def say(page: Page, text: str) -> None:
@@ -179,12 +205,14 @@ def test_a_dropped_socket_reconnects_and_resends_the_unanswered_message(
         route.on_message(from_page)
 
     phone.route_web_socket(WEBSOCKET, drop_first_message)
+    # The first message is the greeting the widget asks for when a language is chosen.
     start_chat(phone, live_stack.gateway_url, "en")
+    expect(phone.get_by_test_id("chip").filter(has_text=YES)).to_have_count(1)
     say(phone, "hello")
 
     assert len(swallowed) == 1
     expect(phone.get_by_test_id("user-bubble")).to_have_count(1)
-    expect(phone.get_by_test_id("chip").filter(has_text=YES)).to_have_count(1)
+    expect(phone.get_by_test_id("chip").filter(has_text=YES)).to_have_count(2)
     expect(phone.get_by_test_id("status")).to_be_hidden(timeout=REPLY_TIMEOUT_MS)
 
 
@@ -196,8 +224,240 @@ def test_without_a_websocket_messages_go_over_http(live_stack: LiveStack, phone:
         lambda request: posted.append(request.url) if "/api/messages" in request.url else None,
     )
     start_chat(phone, live_stack.gateway_url, "en")
+    expect(phone.get_by_test_id("chip").filter(has_text=YES)).to_have_count(1)
     say(phone, "hello")
 
-    assert len(posted) == 1
-    expect(phone.get_by_test_id("chip").filter(has_text=YES)).to_have_count(1)
+    assert len(posted) == 2  # the greeting, then "hello"
+    expect(phone.get_by_test_id("chip").filter(has_text=YES)).to_have_count(2)
     expect(phone.get_by_test_id("status")).to_be_hidden()
+
+
+# --- issue 17, the widget: what patients hit
+
+
+def sent_messages(page: Page) -> list[str]:
+    """The text of every message frame the page sends over its WebSocket, from now on."""
+    texts: list[str] = []
+
+    def watch(socket: WebSocket) -> None:
+        def on_frame(payload: str | bytes) -> None:
+            frame = json.loads(payload)
+            if frame.get("type") == "message":
+                texts.append(frame["text"])
+
+        socket.on("framesent", on_frame)
+
+    page.on("websocket", watch)
+    return texts
+
+
+def consent(page: Page, language: str = "en") -> None:
+    """Agree to the privacy notice with its button, and wait for the menu."""
+    before = bot_bubbles(page).count()
+    agree = domain_button("utter_privacy_notice", language)
+    page.get_by_test_id("chip").filter(has_text=agree).last.click()
+    expect(bot_bubbles(page)).not_to_have_count(before, timeout=REPLY_TIMEOUT_MS)
+    expect(page.get_by_test_id("typing")).to_be_hidden(timeout=REPLY_TIMEOUT_MS)
+
+
+@pytest.mark.parametrize(("language", "viewport"), [("en", "desktop"), ("cy", "phone")])
+def test_choosing_a_language_is_answered_with_a_greeting_and_the_consent_question(
+    live_stack: LiveStack, request: pytest.FixtureRequest, language: str, viewport: str
+) -> None:
+    page: Page = request.getfixturevalue(viewport)
+    sent = sent_messages(page)
+    page.goto(f"{live_stack.gateway_url}/")
+    page.get_by_test_id(f"choose-{language}").click()
+    # Nothing typed: the coach speaks first, in the chosen language, and asks for consent.
+    greeting_texts = domain_texts("utter_greet", language)
+    [greeting] = greeting_texts
+    expect(bot_bubbles(page).first).to_have_text(greeting, timeout=REPLY_TIMEOUT_MS)
+    notice = page.get_by_test_id("chip").filter(
+        has_text=domain_button("utter_privacy_notice", language)
+    )
+    expect(notice).to_be_enabled(timeout=REPLY_TIMEOUT_MS)
+    expect(page.get_by_test_id("user-bubble")).to_have_count(0)
+    expect(page.get_by_test_id("typing")).to_be_hidden(timeout=REPLY_TIMEOUT_MS)
+    save_screenshot(page, f"widget-greeting-{language}-{viewport}.png")
+    assert len(sent) == 1  # the greeting, asked for without a bubble of its own
+    # A reload resumes the conversation; it does not greet again.
+    shown = bot_bubbles(page).all_inner_texts()
+    page.reload()
+    expect(bot_bubbles(page)).to_have_text(shown)
+    consent(page, language)
+    assert len(sent) == 2, "the widget greeted again after a reload"
+    assert bot_bubbles(page).nth(len(shown)).inner_text() not in greeting_texts
+
+
+def test_shift_enter_starts_a_new_line_and_enter_sends_both_lines_as_one_message(
+    live_stack: LiveStack, desktop: Page
+) -> None:
+    sent = sent_messages(desktop)
+    start_chat(desktop, live_stack.gateway_url, "en")
+    consent(desktop)
+    field = desktop.get_by_test_id("chat-input")
+    field.click()
+    desktop.keyboard.type("What else could I do?")
+    desktop.keyboard.press("Shift+Enter")
+    desktop.keyboard.type("Can I still drive?")
+    expect(field).to_have_value("What else could I do?\nCan I still drive?")
+    expect(desktop.get_by_test_id("user-bubble")).to_have_count(1)  # only the consent so far
+    before = bot_bubbles(desktop).count()
+    desktop.keyboard.press("Enter")
+    expect(desktop.get_by_test_id("user-bubble").last).to_have_text(
+        "What else could I do?\nCan I still drive?"
+    )
+    expect(bot_bubbles(desktop)).not_to_have_count(before, timeout=REPLY_TIMEOUT_MS)
+    expect(field).to_have_value("")
+    assert sent[-1] == "What else could I do?\nCan I still drive?"
+    assert "What else could I do?" not in sent and "Can I still drive?" not in sent
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_message_too_long_is_never_cut_short_the_patient_is_told_first(
+    live_stack: LiveStack, phone: Page, language: str
+) -> None:
+    labels = ui_text(language)
+    sent = sent_messages(phone)
+    start_chat(phone, live_stack.gateway_url, language)
+    consent(phone, language)
+    messages_before = len(sent)
+    bubbles_before = phone.get_by_test_id("user-bubble").count()
+    field = phone.get_by_test_id("chat-input")
+    pasted = ("My questions about the operation. " * 80)[:2500]
+    field.focus()
+    phone.keyboard.insert_text(pasted)  # as a paste arrives: one input, no key presses
+
+    # All of it is still there, and the patient is told kindly, in their language, first.
+    expect(field).to_have_value(pasted)
+    warning = phone.get_by_test_id("length-warning")
+    expect(warning).to_have_text(labels["length_too_long"].format(limit="2,000"))
+    expect(warning).to_have_attribute("role", "alert")
+    over = len(pasted.strip()) - 2000
+    expect(phone.get_by_test_id("length-count")).to_have_text(
+        labels["length_over_by"].format(count=over)
+    )
+    expect(field).to_have_attribute("aria-invalid", "true")
+    save_screenshot(phone, f"widget-too-long-{language}-360.png")
+
+    # Neither Enter nor Send sends it, whole or cut.
+    field.press("Enter")
+    phone.get_by_test_id("send-button").click()
+    expect(field).to_have_value(pasted)
+    expect(phone.get_by_test_id("user-bubble")).to_have_count(bubbles_before)
+    assert len(sent) == messages_before
+
+    # Made short enough, it goes, every character of it.
+    shorter = pasted[:1990].strip()
+    field.fill(shorter)
+    expect(warning).to_be_hidden()
+    expect(phone.get_by_test_id("length-count")).to_have_text(
+        labels["length_left"].format(count=2000 - len(shorter))
+    )
+    field.press("Enter")
+    expect(phone.get_by_test_id("user-bubble").last).to_have_text(shorter)
+    expect(phone.get_by_test_id("typing")).to_be_hidden(timeout=REPLY_TIMEOUT_MS)
+    assert sent[-1] == shorter
+
+
+def test_after_forget_me_nothing_of_the_conversation_is_left_in_the_browser(
+    live_stack: LiveStack, phone: Page
+) -> None:
+    start_chat(phone, live_stack.gateway_url, "en")
+    consent(phone)
+    say(phone, "I want to walk to the shop and back")
+    say(phone, "forget me")
+    phone.get_by_test_id("chip").filter(has_text=domain_button("utter_ask_forget_me", "en")).click()
+    done = domain_texts("utter_forgotten", "en")
+    expect(bot_bubbles(phone)).to_have_text(list(done)[:1], timeout=REPLY_TIMEOUT_MS)
+    # Only the coach's last words are on the screen; nothing is kept to show after a reload.
+    expect(phone.get_by_test_id("user-bubble")).to_have_count(0)
+    stored = phone.evaluate("JSON.stringify([{...localStorage}, {...sessionStorage}])")
+    assert "walk to the shop" not in stored and "coach.token" not in stored
+    phone.reload()
+    expect(phone.get_by_test_id("choose-en")).to_be_visible()
+    expect(bot_bubbles(phone)).to_have_count(0)
+    expect(phone.get_by_test_id("user-bubble")).to_have_count(0)
+    assert "walk to the shop" not in phone.content()
+
+    # Starting again is a new conversation from nothing.
+    start_chat(phone, live_stack.gateway_url, "en")
+    expect(phone.get_by_test_id("user-bubble")).to_have_count(0)
+
+
+def test_the_wheel_over_the_margins_does_not_scroll_the_page_into_blank_space(
+    live_stack: LiveStack, desktop: Page
+) -> None:
+    start_chat(desktop, live_stack.gateway_url, "en")
+    consent(desktop)
+    log = desktop.get_by_test_id("log")
+    while desktop.evaluate(
+        "(() => { const l = document.getElementById('log'); return l.scrollHeight <= 2 * l.clientHeight; })()"
+    ):
+        say(desktop, "hello")  # a conversation much longer than the window
+    box = log.bounding_box()
+    assert box is not None and box["x"] > 200, "no margin beside the chat at 1280 px"
+    desktop.mouse.move(box["x"] / 2, 400)  # over the grey margin left of the chat
+    for _ in range(10):
+        desktop.mouse.wheel(0, 600)
+    desktop.mouse.move(box["x"] + box["width"] + 100, 400)  # and the right one
+    desktop.mouse.wheel(0, 2000)
+    # The page itself has nothing to scroll: the chat, header and field stay in view.
+    assert desktop.evaluate("document.scrollingElement.scrollTop") == 0
+    assert desktop.evaluate(
+        "document.scrollingElement.scrollHeight <= document.scrollingElement.clientHeight"
+    )
+    expect(desktop.get_by_test_id("chat-input")).to_be_in_viewport()
+    expect(desktop.get_by_role("heading", name=ui_text("en")["title"])).to_be_in_viewport()
+    save_screenshot(desktop, "widget-en-1280-after-wheel.png")
+
+
+@pytest.mark.parametrize(("language", "viewport"), [("en", "desktop"), ("cy", "phone")])
+def test_the_printable_questions_have_a_short_lived_link_of_their_own_and_dates_in_words(
+    live_stack: LocalStack, request: pytest.FixtureRequest, language: str, viewport: str
+) -> None:
+    page: Page = request.getfixturevalue(viewport)
+    start_chat(page, live_stack.gateway_url, language)
+    consent(page, language)
+    when = date.today() + timedelta(days=9)
+    for text in ("/start_ask3", "knee operation or physio", "/deny", when.strftime("%d/%m/%Y")):
+        say(page, text)
+    for _ in range(3):
+        say(page, "/affirm")  # "use these words" for each of the three questions
+    say(page, "How long would I be off work?")
+    say(page, "getting back to my garden")
+
+    # The list in the chat gives the appointment in words, in the patient's language.
+    in_words = date_in_words(when, language)
+    expect(bot_bubbles(page).filter(has_text=in_words)).to_have_count(1)
+    expect(bot_bubbles(page).filter(has_text=when.isoformat())).to_have_count(0)
+
+    with page.context.expect_page() as opened:
+        page.get_by_test_id("print-questions").last.click()
+    printable = opened.value
+    heading = printable.get_by_role("heading", name=ask3_text("summary_title", language))
+    expect(heading).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    expect(printable.get_by_test_id("ask3-summary")).to_contain_text(in_words)
+    expect(printable.get_by_test_id("ask3-summary")).to_contain_text(
+        "How long would I be off work?"
+    )
+    # Its address is a link of its own: neither the session token nor the sender is in it.
+    token = str(page.evaluate("localStorage.getItem('coach.token')"))
+    sender_id = token.rpartition(".")[0]
+    assert "/ask3/print/" in printable.url
+    assert token not in printable.url and sender_id not in printable.url
+    assert "token" not in printable.url
+    printable.screenshot(path=str(SCREENSHOTS / f"print-{language}-{viewport}.png"))
+
+    # Once such a link has expired it reads nothing, and says so kindly in the list's language.
+    with unit_of_work(live_stack.database_url) as session:
+        found = ask3_store.list_for_sender(session, sender_id)
+        assert found is not None
+    expired = print_link(live_stack.settings.secret_key, sender_id, found.id, int(time.time()) - 1)
+    gone = page.context.new_page()
+    response = gone.goto(f"{live_stack.gateway_url}/ask3/print/{expired}")
+    assert response is not None and response.status == 410
+    expect(gone.get_by_role("heading")).to_have_text(
+        system_message("print_link_gone_title", language)
+    )
+    expect(gone.locator("body")).not_to_contain_text("How long would I be off work?")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -9,9 +10,11 @@ from aiohttp import WSMsgType
 from sqlalchemy import select
 
 from bot.channels.web import tokens
+from bot.channels.web.routes import _inline_json
 from bot.config import Settings
 from bot.store.db import unit_of_work
 from bot.store.models import KeptMessage, Person
+from bot.turns import MAX_MESSAGE_CHARS
 from tests.support import SECRET, TestClient
 
 SENTINEL = "SENTINEL-7f3a text that must never reach a log"
@@ -184,3 +187,22 @@ async def test_widget_page_and_labels_are_served(client: TestClient) -> None:
     assert page.status == 200
     assert "text/html" in page.headers["Content-Type"]
     assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    html = await page.text()
+    # The labels and the length limit come inside the page, as data the CSP lets through.
+    setup = json.loads(
+        html.split('<script type="application/json" id="widget-setup">')[1].split("</script>")[0]
+    )
+    labels = await (await client.get("/api/ui-text")).json()
+    assert setup == labels
+    assert setup["en"]["send"] == "Send" and setup["cy"]["send"] == "Anfon"
+    assert setup["limits"] == {"message_chars": MAX_MESSAGE_CHARS}
+    assert set(setup["en"]) == set(setup["cy"])
+    # No cutting a paste short in the field: the widget warns instead (tests/e2e).
+    assert "maxlength=" not in html
+
+
+def test_labels_inside_the_page_cannot_end_its_script_element() -> None:
+    inline = _inline_json({"en": {"x": "</script><script>alert(1)</script> & more"}})
+    assert "<" not in inline and ">" not in inline and "&" not in inline
+    assert json.loads(inline)["en"]["x"].startswith("</script>")

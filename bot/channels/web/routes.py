@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.logs import pseudonym
 from bot.ratelimit import RateLimiter, session_limiter
 from bot.store import data_rights, people
 from bot.store.db import run_in_session, unit_of_work
+from bot.turns import MAX_MESSAGE_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ CHANNEL = "web"
 MAX_BODY_BYTES = 16 * 1024
 UNAUTHORISED_CLOSE_CODE = 4401
 SESSION_LIMITER = web.AppKey("session_limiter", RateLimiter)
+SETUP_MARKER = "__WIDGET_SETUP__"
 
 
 def json_error(status: int, error: str) -> web.Response:
@@ -113,10 +116,13 @@ async def post_message(request: web.Request) -> web.Response:
         return json_error(400, "text must be a string")
     if message_id is not None and not isinstance(message_id, str):
         return json_error(400, "id must be a string")
-    turns = request.app[SERVICES].turns
-    replies = await turns.handle(sender_id, CHANNEL, text, message_id)
-    language = await turns.language_of(sender_id)
-    return web.json_response({"messages": replies, "language": language})
+    services = request.app[SERVICES]
+    replies = await services.turns.handle(sender_id, CHANNEL, text, message_id)
+    language = await services.turns.language_of(sender_id)
+    answer: dict[str, Any] = {"messages": replies, "language": language}
+    if not await _still_active(services, sender_id):
+        answer["erased"] = True  # "forget me": the widget drops its copy of the conversation
+    return web.json_response(answer)
 
 
 async def my_data(request: web.Request) -> web.Response:
@@ -215,11 +221,18 @@ async def _ws_turn(
         return
     replies = await services.turns.handle(sender_id, CHANNEL, text, message_id)
     language = await services.turns.language_of(sender_id)
-    await ws.send_json(
-        {"type": "reply", "reply_to": message_id, "messages": replies, "language": language}
-    )
-    if not await _still_active(services, sender_id):
-        # Erased ("forget me"): this socket's sender no longer exists; the widget starts anew.
+    reply: dict[str, Any] = {
+        "type": "reply",
+        "reply_to": message_id,
+        "messages": replies,
+        "language": language,
+    }
+    erased = not await _still_active(services, sender_id)
+    if erased:
+        reply["erased"] = True  # "forget me": the widget drops its copy of the conversation
+    await ws.send_json(reply)
+    if erased:
+        # This socket's sender no longer exists; the widget starts anew when spoken to.
         await ws.close(code=UNAUTHORISED_CLOSE_CODE, message=b"erased")
 
 
@@ -231,14 +244,33 @@ async def _still_active(services: Services, sender_id: str) -> bool:
     return active
 
 
+def widget_setup() -> dict[str, Any]:
+    """What the widget needs before its first word: its labels in English and Welsh, and the
+    longest message the gateway takes, so that it can say so before anything is sent."""
+    return {**ui_text(), "limits": {"message_chars": MAX_MESSAGE_CHARS}}
+
+
 async def get_ui_text(_request: web.Request) -> web.Response:
-    """The widget's labels in English and Welsh."""
-    return web.json_response(ui_text(), headers={"Cache-Control": "max-age=300"})
+    """The widget's labels in English and Welsh, and its limits."""
+    return web.json_response(widget_setup(), headers={"Cache-Control": "max-age=300"})
 
 
-async def index(_request: web.Request) -> web.FileResponse:
-    """The widget page."""
-    return web.FileResponse(STATIC_DIR / "index.html")
+@functools.cache
+def _index_template() -> str:
+    return (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+
+
+def _inline_json(value: Any) -> str:
+    """JSON that is safe inside a <script type="application/json"> element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+async def index(_request: web.Request) -> web.Response:
+    """The widget page, with its labels inside it: it never shows an empty or English-only
+    screen because a second request failed. The JSON is data, not script, so the CSP holds."""
+    html = _index_template().replace(SETUP_MARKER, _inline_json(widget_setup()))
+    return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
 def add_routes(app: web.Application, redis: Redis | None = None) -> None:

@@ -1,4 +1,14 @@
-"""Signed, unguessable web session tokens. The server picks the sender id, never the client."""
+"""Signed, unguessable web tokens. The server picks the sender id, never the client.
+
+Two kinds, each signed with its own key derived from SECRET_KEY so one can never pass for
+the other:
+
+- the session token (`issue`/`verify`): the sender id and its HMAC, the login itself; it
+  never goes in the URL of a page the person opens (a URL is kept in history and printed);
+- a print link (`print_link`/`read_print_link`): reads one Ask 3 question list for a few
+  minutes. It holds the list id and its expiry, and its signature binds them to the list's
+  owner, whose sender id is not in it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +16,10 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
 PREFIX = "web-"
+PRINT_LINK_PURPOSE = b"ask3-print-link"
 
 
 def new_sender_id() -> str:
@@ -15,9 +27,12 @@ def new_sender_id() -> str:
     return PREFIX + secrets.token_urlsafe(18)
 
 
-def _signature(secret_key: str, sender_id: str) -> str:
-    digest = hmac.new(secret_key.encode(), sender_id.encode(), hashlib.sha256).digest()
+def _b64(digest: bytes) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _signature(secret_key: str, sender_id: str) -> str:
+    return _b64(hmac.new(secret_key.encode(), sender_id.encode(), hashlib.sha256).digest())
 
 
 def issue(secret_key: str, sender_id: str) -> str:
@@ -33,3 +48,44 @@ def verify(secret_key: str, token: str) -> str | None:
     if not hmac.compare_digest(signature, _signature(secret_key, sender_id)):
         return None
     return sender_id
+
+
+@dataclass(frozen=True)
+class PrintLink:
+    """What a print link claims, before its signature is checked against the list's owner."""
+
+    list_id: int
+    expires_at: int  # Unix seconds
+    signature: str
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires_at
+
+
+def _print_key(secret_key: str) -> bytes:
+    return hmac.new(secret_key.encode(), PRINT_LINK_PURPOSE, hashlib.sha256).digest()
+
+
+def _print_signature(secret_key: str, sender_id: str, list_id: int, expires_at: int) -> str:
+    message = f"{sender_id}\0{list_id}\0{expires_at}".encode()
+    return _b64(hmac.new(_print_key(secret_key), message, hashlib.sha256).digest())
+
+
+def print_link(secret_key: str, sender_id: str, list_id: int, expires_at: int) -> str:
+    """An opaque token that reads the sender's list `list_id` until `expires_at` (Unix s)."""
+    signature = _print_signature(secret_key, sender_id, list_id, expires_at)
+    return f"{list_id}.{expires_at}.{signature}"
+
+
+def parse_print_link(token: str) -> PrintLink | None:
+    """The claims of a well-formed print link (not yet verified), else None."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
+        return None
+    return PrintLink(list_id=int(parts[0]), expires_at=int(parts[1]), signature=parts[2])
+
+
+def print_link_signed_for(secret_key: str, link: PrintLink, owner_sender_id: str) -> bool:
+    """Whether `link` was issued by this gateway for the list's owner."""
+    expected = _print_signature(secret_key, owner_sender_id, link.list_id, link.expires_at)
+    return hmac.compare_digest(link.signature, expected)

@@ -1,5 +1,5 @@
-// Ask 3 Questions (issue 5) in the widget: an option grid as an accessible table, and the link
-// to the printable "My questions for my appointment". Text only ever goes in with textContent.
+// Ask 3 Questions (issue 5) in the widget: an option grid as an accessible table, and the button
+// that opens the printable "My questions for my appointment". Text only ever goes in with textContent.
 
 /**
  * An option grid as a real table: a caption, column headers for the options and a row header
@@ -92,16 +92,17 @@ export function summaryOf(message) {
   return { list_id: summary.list_id, label: summary.label };
 }
 
-/** The link that opens the printable question list in a new tab. */
-export function renderSummaryLink(summary, token, lang) {
-  const link = document.createElement("a");
-  link.className = "chip print-link";
-  link.dataset.testid = "print-questions";
-  if (lang) link.lang = lang;
-  const query = new URLSearchParams({ token: token ?? "", list: String(summary.list_id), lang });
-  link.href = `/api/ask3/summary?${query}`;
-  link.target = "_blank";
-  link.rel = "noopener";
-  link.textContent = summary.label;
-  return link;
+/**
+ * The button that opens the printable question list in a new tab. `open(summary)` asks the
+ * gateway for a short-lived link of its own: the session token never goes in a URL.
+ */
+export function renderSummaryLink(summary, lang, open) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "chip print-link";
+  button.dataset.testid = "print-questions";
+  if (lang) button.lang = lang;
+  button.textContent = summary.label;
+  button.addEventListener("click", () => open(summary));
+  return button;
 }

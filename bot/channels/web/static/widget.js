@@ -36,56 +36,20 @@ const DOWNLOAD_PAYLOAD = "/download_my_data";
 // Close codes the gateway uses when the token is unknown or expired.
 const WS_AUTH_CLOSE_CODES = new Set([1008, 4001, 4401]);
 
-// Last resort only, used when GET /api/ui-text fails. The real labels are in widget.yml.
-const FALLBACK_TEXT = {
-  en: {
-    title: "Co-create Coach",
-    choose_language: "Choose your language",
-    language_name: "English",
-    language_toggle_label: "Cymraeg (switch to Welsh)",
-    log_label: "Conversation",
-    input_label: "Your message",
-    input_placeholder: "Type your message",
-    send: "Send",
-    speaker_bot: "Coach:",
-    speaker_user: "You:",
-    typing: "Coach is typing…",
-    connecting: "Connecting…",
-    reconnecting: "Connection lost. Reconnecting…",
-    offline: "You are offline. Your messages will be sent when you are back online.",
-    error_start: "Sorry, the chat could not start. Please check your connection and try again.",
-    error_send: "Sorry, something went wrong with that message. Please try again.",
-    error_rate_limited: "You are sending messages quickly. Please wait a moment, then try again.",
-    error_download: "Sorry, your data could not be downloaded. Please try again.",
-  },
-  cy: {
-    title: "Hyfforddwr Cyd-greu",
-    choose_language: "Dewiswch eich iaith",
-    language_name: "Cymraeg",
-    language_toggle_label: "English (newid i'r Saesneg)",
-    log_label: "Sgwrs",
-    input_label: "Eich neges",
-    input_placeholder: "Teipiwch eich neges",
-    send: "Anfon",
-    speaker_bot: "Hyfforddwr:",
-    speaker_user: "Chi:",
-    typing: "Mae'r hyfforddwr yn teipio…",
-    connecting: "Yn cysylltu…",
-    reconnecting: "Collwyd y cysylltiad. Yn ailgysylltu…",
-    offline:
-      "Rydych chi all-lein. Bydd eich negeseuon yn cael eu hanfon pan fyddwch chi ar-lein eto.",
-    error_start:
-      "Mae'n ddrwg gennym, doedd dim modd dechrau'r sgwrs. Gwiriwch eich cysylltiad a rhowch gynnig arall arni.",
-    error_send:
-      "Mae'n ddrwg gennym, aeth rhywbeth o'i le gyda'r neges yna. Rhowch gynnig arall arni.",
-    error_rate_limited:
-      "Rydych chi'n anfon negeseuon yn gyflym. Arhoswch funud, yna rhowch gynnig arall arni.",
-    error_download: "Mae'n ddrwg gennym, doedd dim modd lawrlwytho eich data. Rhowch gynnig arall arni.",
-  },
-};
+// Where the gateway puts the widget's labels (data/content/widget.yml) and limits in the page.
+const SETUP_ELEMENT_ID = "widget-setup";
+// What the gateway takes by default; the page's setup says what it really takes.
+const DEFAULT_MAX_MESSAGE_CHARS = 2000;
+// The character count shows once this share of the limit is used.
+const LENGTH_COUNT_FROM = 0.9;
+// Sent, without a bubble, when a language is chosen: the coach greets and asks for consent
+// (as Telegram's /start does), so the chat never opens empty.
+const GREETING_PAYLOAD = "/greet";
 
 const state = {
-  text: FALLBACK_TEXT,
+  /** @type {Record<string, Record<string, string>>} */
+  text: { en: {}, cy: {} },
+  maxMessageChars: DEFAULT_MAX_MESSAGE_CHARS,
   language: "en",
   token: null,
   invite: null,
@@ -94,6 +58,9 @@ const state = {
   /** Messages sent but not yet answered. `wsGen` is the socket they went out on; `http` marks a POST in flight. */
   /** @type {{id: string, text: string, wsGen?: number, http?: boolean}[]} */
   pending: [],
+  /** The person was erased ("forget me"): no token until they speak again. */
+  erased: false,
+  atEnd: true,
   ws: null,
   wsOpen: false,
   wsGen: 0,
@@ -141,6 +108,10 @@ function loadJson(store, key, fallback) {
 }
 
 function saveHistory() {
+  if (state.erased) {
+    storageSet(historyStore(), STORE_KEYS.history, null);
+    return;
+  }
   if (state.history.length > HISTORY_LIMIT) state.history.splice(0, state.history.length - HISTORY_LIMIT);
   storageSet(historyStore(), STORE_KEYS.history, JSON.stringify(state.history));
 }
@@ -164,33 +135,54 @@ function clearConversation() {
 // ---------------------------------------------------------------- labels
 
 function textFor(language, key) {
-  return state.text[language]?.[key] ?? FALLBACK_TEXT[language]?.[key] ?? FALLBACK_TEXT.en[key] ?? "";
+  return state.text[language]?.[key] ?? state.text.en?.[key] ?? "";
 }
 
 const t = (key) => textFor(state.language, key);
 const otherLanguage = () => (state.language === "cy" ? "en" : "cy");
 
-async function loadUiText() {
+/** A label with its {placeholders} filled; numbers are written the language's way. */
+function format(key, values) {
+  const numbers = new Intl.NumberFormat(state.language === "cy" ? "cy-GB" : "en-GB");
+  return t(key).replace(/\{(\w+)\}/g, (whole, name) =>
+    name in values ? (typeof values[name] === "number" ? numbers.format(values[name]) : String(values[name])) : whole,
+  );
+}
+
+function useSetup(data) {
+  if (!data || typeof data !== "object") return false;
+  const merged = {};
+  for (const language of LANGUAGES) {
+    merged[language] = {};
+    const labels = data[language];
+    if (labels && typeof labels === "object") {
+      for (const [key, value] of Object.entries(labels)) {
+        if (typeof value === "string") merged[language][key] = value;
+      }
+    }
+  }
+  if (!Object.keys(merged.en).length) return false;
+  state.text = merged;
+  const limit = data.limits?.message_chars;
+  if (Number.isInteger(limit) && limit > 0) state.maxMessageChars = limit;
+  return true;
+}
+
+/** The labels and limits the gateway put in the page; GET /api/ui-text if they are missing. */
+async function loadSetup() {
+  try {
+    if (useSetup(JSON.parse($(SETUP_ELEMENT_ID)?.textContent ?? ""))) return;
+  } catch {
+    // Not filled in (the page was served some other way): ask the gateway.
+  }
   try {
     const response = await fetch("/api/ui-text", {
       headers: { Accept: "application/json" },
       signal: timeoutSignal(UI_TEXT_TIMEOUT_MS),
     });
-    if (!response.ok) return;
-    const data = await response.json();
-    const merged = {};
-    for (const language of LANGUAGES) {
-      const labels = data?.[language];
-      merged[language] = { ...FALLBACK_TEXT[language] };
-      if (labels && typeof labels === "object") {
-        for (const [key, value] of Object.entries(labels)) {
-          if (typeof value === "string") merged[language][key] = value;
-        }
-      }
-    }
-    state.text = merged;
+    if (response.ok) useSetup(await response.json());
   } catch {
-    // Keep the fallback labels.
+    // Nothing more to try; the chat still works.
   }
 }
 
@@ -212,6 +204,7 @@ function applyText() {
   for (const el of els.log.querySelectorAll(".speaker-user")) el.textContent = t("speaker_user");
   updateTyping();
   updateStatus();
+  updateLength();
 }
 
 function setLanguage(language) {
@@ -255,7 +248,7 @@ function renderEntry(entry, chipsEnabled) {
 
   if (entry.kind === "bot" && entry.grid) wrapper.append(renderGrid(entry.grid, entry.lang));
   if (entry.kind === "bot" && entry.summary) {
-    wrapper.append(renderSummaryLink(entry.summary, state.token, entry.lang));
+    wrapper.append(renderSummaryLink(entry.summary, entry.lang, openPrintable));
   }
 
   if (entry.kind === "bot" && entry.buttons?.length) {
@@ -300,6 +293,28 @@ function appendEntry(entry) {
 
 function scrollToEnd() {
   els.log.scrollTop = els.log.scrollHeight;
+  state.atEnd = true;
+}
+
+// Within this many pixels of the bottom, the conversation counts as read to the end.
+const AT_END_SLACK_PX = 40;
+
+/**
+ * Someone reading the newest messages keeps seeing them when the log gets shorter (the field
+ * grows to several lines, a length warning appears); someone who scrolled back stays put.
+ */
+function keepEndInView() {
+  els.log.addEventListener(
+    "scroll",
+    () => {
+      state.atEnd = els.log.scrollHeight - els.log.scrollTop - els.log.clientHeight <= AT_END_SLACK_PX;
+    },
+    { passive: true },
+  );
+  if (typeof ResizeObserver !== "function") return;
+  new ResizeObserver(() => {
+    if (state.atEnd) els.log.scrollTop = els.log.scrollHeight;
+  }).observe(els.log);
 }
 
 function disableChips() {
@@ -384,9 +399,149 @@ function sendText(text, shownAs) {
   const named = languageAskedFor(shownAs ?? trimmed, trimmed);
   if (named && named !== state.language) setLanguage(named);
   appendEntry({ kind: "user", text: shownAs ?? trimmed, lang: state.language });
-  state.pending.push({ id: newId(), text: trimmed });
+  queueMessage(trimmed);
+}
+
+/** Send `text` to the coach; without a bubble of its own unless sendText added one. */
+function queueMessage(text) {
+  state.pending.push({ id: newId(), text });
   savePending();
+  if (!state.token) {
+    // Erased ("forget me"), then spoken to again: a new conversation, from nothing.
+    void resumeAfterErasure();
+    return;
+  }
   dispatchPending();
+}
+
+async function resumeAfterErasure() {
+  if (!(await startSession())) return;
+  state.erased = false;
+  state.wsFailures = 0;
+  reconnectNow();
+}
+
+// ---------------------------------------------------------------- the message field
+
+/** Characters as the gateway counts them (code points, not UTF-16 units), after trimming. */
+function messageLength(text) {
+  return [...text.trim()].length;
+}
+
+function tooLong(text) {
+  return messageLength(text) > state.maxMessageChars;
+}
+
+/**
+ * Near the limit, a count of what is left; over it, how many too many, and a warning that
+ * says nothing was sent or removed. The warning is an alert, announced when it appears; the
+ * count is read with the field (aria-describedby) rather than on every keystroke.
+ */
+function updateLength({ announce = false } = {}) {
+  if (!els.input) return;
+  const used = messageLength(els.input.value);
+  const limit = state.maxMessageChars;
+  const over = used > limit;
+  els.lengthCount.hidden = used < limit * LENGTH_COUNT_FROM;
+  els.lengthCount.classList.toggle("length-count-over", over);
+  els.lengthCount.textContent = over
+    ? format("length_over_by", { count: used - limit })
+    : format("length_left", { count: limit - used });
+  if (over) els.input.setAttribute("aria-invalid", "true");
+  else els.input.removeAttribute("aria-invalid");
+  const wasShown = !els.lengthWarning.hidden;
+  els.lengthWarning.hidden = !over;
+  if (over && (!wasShown || announce)) {
+    // Emptied first so that a screen reader announces it again.
+    els.lengthWarning.textContent = "";
+    window.setTimeout(() => {
+      if (!els.lengthWarning.hidden) els.lengthWarning.textContent = format("length_too_long", { limit });
+    }, 50);
+  } else if (over) {
+    els.lengthWarning.textContent = format("length_too_long", { limit });
+  } else {
+    els.lengthWarning.textContent = "";
+  }
+}
+
+/** The field grows with its text, up to a few lines, then scrolls. */
+function fitInput() {
+  if (CSS.supports?.("field-sizing", "content")) return;
+  els.input.style.height = "auto";
+  els.input.style.height = `${els.input.scrollHeight + 4}px`;
+}
+
+function submitComposer() {
+  const text = els.input.value;
+  if (!text.trim()) {
+    els.input.focus();
+    return;
+  }
+  if (tooLong(text)) {
+    // Never cut: the text stays in the field, whole, and nothing goes to the coach.
+    updateLength({ announce: true });
+    els.input.focus();
+    return;
+  }
+  els.input.value = "";
+  updateLength();
+  fitInput();
+  sendText(text);
+}
+
+/**
+ * After "forget me" the gateway has erased the person: this device keeps nothing either. The
+ * transcript goes from the screen and from storage, and so do the token and the language, so
+ * a reload starts afresh; only the coach's last words stay on screen, unsaved.
+ */
+function forgetHere(messages, language) {
+  clearConversation();
+  state.erased = true;
+  window.clearTimeout(state.reconnectTimer);
+  state.reconnectTimer = null;
+  const ws = state.ws;
+  state.ws = null;
+  state.wsOpen = false;
+  state.httpMode = false;
+  state.everConnected = false;
+  state.wsFailures = 0;
+  ws?.close();
+  els.log.replaceChildren();
+  showBotMessages(messages, language);
+  state.history = [];
+  storageSet(window.localStorage, STORE_KEYS.language, null);
+}
+
+/**
+ * Open "My questions for my appointment" to print. The gateway makes a link of its own that
+ * reads only that list, for a few minutes; the session token stays out of every URL. The tab
+ * opens inside the click (so no pop-up blocker stops it) and goes to the link once it is made.
+ */
+async function openPrintable(summary) {
+  clearError();
+  const tab = window.open("", "_blank");
+  if (tab) tab.opener = null;
+  try {
+    const response = await fetch("/api/ask3/print-links", {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        Authorization: `Bearer ${state.token}`,
+      },
+      body: JSON.stringify({ list: summary.list_id }),
+      signal: timeoutSignal(HTTP_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error(`print link ${response.status}`);
+    const data = await response.json();
+    if (typeof data?.url !== "string" || !data.url.startsWith("/")) throw new Error("no link");
+    const url = new URL(data.url, window.location.origin).href;
+    if (tab) tab.location.replace(url);
+    else window.location.assign(url);
+  } catch {
+    tab?.close();
+    showError("error_print");
+  }
 }
 
 function chooseChip(entry, index, chip) {
@@ -474,7 +629,8 @@ async function postNext() {
       const data = await response.json();
       answer(item.id);
       clearError();
-      showBotMessages(data?.messages, data?.language);
+      if (data?.erased === true) forgetHere(data?.messages, data?.language);
+      else showBotMessages(data?.messages, data?.language);
     } else if (response.status === 401) {
       item.http = false;
       if (await startSession()) {
@@ -619,7 +775,8 @@ function handleFrame(frame) {
     // A reply to a message that is no longer pending is a duplicate of one already shown.
     if (frame.reply_to && !answer(frame.reply_to)) return;
     clearError();
-    showBotMessages(frame.messages, frame.language);
+    if (frame.erased === true) forgetHere(frame.messages, frame.language);
+    else showBotMessages(frame.messages, frame.language);
   } else if (frame.type === "push") {
     showBotMessages(frame.messages, frame.language);
   } else if (frame.type === "error") {
@@ -639,6 +796,12 @@ async function onSocketGone(ws, worked, code) {
   if (ws && state.ws !== ws) return;
   state.ws = null;
   state.wsOpen = false;
+  if (!state.token) {
+    // Erased: nothing to reconnect to until the person speaks again.
+    updateTyping();
+    updateStatus();
+    return;
+  }
   if (!worked) state.wsFailures += 1;
   if (state.wsFailures >= WS_FAILURES_BEFORE_HTTP) state.httpMode = true;
   updateTyping();
@@ -703,6 +866,8 @@ async function choose(language) {
   if (!ok) return;
   clearError();
   showChat();
+  // A new conversation opens with the coach's greeting, not an empty screen.
+  if (!state.history.length && !state.pending.length) queueMessage(GREETING_PAYLOAD);
   connect();
   els.input.focus();
 }
@@ -713,13 +878,17 @@ function bindEvents() {
   }
   els.form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const text = els.input.value;
-    if (!text.trim()) {
-      els.input.focus();
-      return;
-    }
-    els.input.value = "";
-    sendText(text);
+    submitComposer();
+  });
+  els.input.addEventListener("keydown", (event) => {
+    // Enter sends; Shift+Enter is a new line. Not while an input method is composing a word.
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+    event.preventDefault();
+    submitComposer();
+  });
+  els.input.addEventListener("input", () => {
+    updateLength();
+    fitInput();
   });
   els.toggle.addEventListener("click", () => {
     const other = otherLanguage();
@@ -747,8 +916,10 @@ async function main() {
     form: $("composer"),
     input: $("input"),
     toggle: $("language-toggle"),
+    lengthWarning: $("length-warning"),
+    lengthCount: $("length-count"),
   });
-  await loadUiText();
+  await loadSetup();
 
   const urlInvite = new URLSearchParams(window.location.search).get("invite");
   const storedInvite = storageGet(window.localStorage, STORE_KEYS.invite);
@@ -766,6 +937,7 @@ async function main() {
     : [];
 
   bindEvents();
+  keepEndInView();
   applyText();
   if (state.token) {
     showChat();
