@@ -105,6 +105,13 @@ def tab_until(page: Page, test_id: str, limit: int = 40) -> bool:
     return False
 
 
+def next_frames(page: Page) -> None:
+    """Let the page handle the input it was given and draw twice (scrolling is asynchronous)."""
+    page.evaluate(
+        "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+
+
 def save_screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name))
@@ -196,8 +203,8 @@ def test_a_dropped_socket_reconnects_and_resends_the_unanswered_message(
         gateway = route.connect_to_server()
 
         def from_page(message: str | bytes) -> None:
-            if swallowed:
-                gateway.send(message)
+            if swallowed or json.loads(message).get("type") != "message":
+                gateway.send(message)  # the socket's auth frame, and everything after the drop
             else:
                 swallowed.append(message)  # lost with the connection, never answered
                 route.close()
@@ -397,11 +404,16 @@ def test_the_wheel_over_the_margins_does_not_scroll_the_page_into_blank_space(
         say(desktop, "hello")  # a conversation much longer than the window
     box = log.bounding_box()
     assert box is not None and box["x"] > 200, "no margin beside the chat at 1280 px"
+    at_end = log.evaluate("l => l.scrollTop")
     desktop.mouse.move(box["x"] / 2, 400)  # over the grey margin left of the chat
     for _ in range(10):
         desktop.mouse.wheel(0, 600)
     desktop.mouse.move(box["x"] + box["width"] + 100, 400)  # and the right one
     desktop.mouse.wheel(0, 2000)
+    # Rolled back up over the margin, the wheel scrolls the conversation instead.
+    desktop.mouse.wheel(0, -300)
+    next_frames(desktop)
+    assert log.evaluate("l => l.scrollTop") < at_end
     # The page itself has nothing to scroll: the chat, header and field stay in view.
     assert desktop.evaluate("document.scrollingElement.scrollTop") == 0
     assert desktop.evaluate(
@@ -417,6 +429,9 @@ def test_the_printable_questions_have_a_short_lived_link_of_their_own_and_dates_
     live_stack: LocalStack, request: pytest.FixtureRequest, language: str, viewport: str
 ) -> None:
     page: Page = request.getfixturevalue(viewport)
+    urls: list[str] = []
+    page.on("request", lambda sent: urls.append(sent.url))
+    page.on("websocket", lambda socket: urls.append(socket.url))
     start_chat(page, live_stack.gateway_url, language)
     consent(page, language)
     when = date.today() + timedelta(days=9)
@@ -447,6 +462,8 @@ def test_the_printable_questions_have_a_short_lived_link_of_their_own_and_dates_
     assert "/ask3/print/" in printable.url
     assert token not in printable.url and sender_id not in printable.url
     assert "token" not in printable.url
+    # Nor anywhere else: not the chat's socket, not any request the page made.
+    assert urls and not [url for url in urls if token in url or sender_id in url]
     printable.screenshot(path=str(SCREENSHOTS / f"print-{language}-{viewport}.png"))
 
     # Once such a link has expired it reads nothing, and says so kindly in the list's language.

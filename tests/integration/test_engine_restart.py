@@ -34,9 +34,10 @@ async def test_kept_messages_reach_the_engine_after_a_restart(live_stack: LocalS
     for chat in (offline, online):
         chat.say("hello")
         chat.say("/affirm")
-    ws_url = live_stack.gateway_url.replace("http", "ws") + f"/api/ws?token={online.token}"
+    ws_url = live_stack.gateway_url.replace("http", "ws") + "/api/ws"
 
     async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
+        await ws.send_json({"type": "auth", "token": online.token})
         # Read continuously, as a browser does, so the server's heartbeat pings get answered.
         frames: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 

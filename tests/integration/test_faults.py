@@ -286,7 +286,8 @@ def test_the_widget_resends_its_message_after_the_gateway_died_and_it_is_answere
             page.get_by_test_id("choose-en").click()
             field = page.get_by_test_id("chat-input")
             expect(field).to_be_visible()
-            # Choosing a language brings the coach's greeting; the message under test follows.
+            # Choosing a language brings the coach's greeting; the message under test follows:
+            # the answer to its consent question, which the engine takes to the action server.
             bubbles = page.get_by_test_id("bot-bubble")
             expect(bubbles.first).to_be_visible(timeout=60_000)
             expect(page.get_by_test_id("typing")).to_be_hidden(timeout=60_000)
@@ -295,14 +296,14 @@ def test_the_widget_resends_its_message_after_the_gateway_died_and_it_is_answere
             sender_id = token.rpartition(".")[0]
             actions.signal_group(signal.SIGSTOP)
             try:
-                field.fill("hello")
+                field.fill("yes")
                 field.press("Enter")
                 wait_until(lambda: waiting_request_bytes(actions_port(stack)) > 0, 60, "engine")
                 pending = json.loads(str(page.evaluate("sessionStorage.getItem('coach.pending')")))
                 kill_gateway(stack)
             finally:
                 actions.signal_group(signal.SIGCONT)
-            assert [p["text"] for p in pending] == ["hello"]
+            assert [p["text"] for p in pending] == ["yes"]
             turn_id = turn_id_for(sender_id, pending[0]["id"])
             restart_gateway(stack)
             expect(bubbles).not_to_have_count(greeted, timeout=60_000)

@@ -142,9 +142,8 @@ async def test_resent_message_id_is_answered_once(client: TestClient, settings: 
 
 
 async def test_websocket_refuses_another_origin(client: TestClient) -> None:
-    token = await new_token(client)
     response = await client.get(
-        f"/api/ws?token={token}",
+        "/api/ws",
         headers={
             "Origin": "https://evil.example",
             "Connection": "Upgrade",
@@ -157,19 +156,36 @@ async def test_websocket_refuses_another_origin(client: TestClient) -> None:
 
 
 async def test_websocket_refuses_a_bad_token(client: TestClient) -> None:
-    response = await client.get("/api/ws?token=web-x.nope")
+    response = await client.get("/api/ws")
     assert response.status == 401
     origin = f"http://{client.host}:{client.port}"
-    async with client.ws_connect("/api/ws?token=web-x.nope", headers={"Origin": origin}) as ws:
+    for first in (
+        {"type": "auth", "token": "web-x.nope"},
+        {"type": "auth"},
+        {"type": "message", "text": "hello", "id": "c1"},
+    ):
+        async with client.ws_connect("/api/ws", headers={"Origin": origin}) as ws:
+            await ws.send_json(first)
+            message = await ws.receive()
+            assert message.type == WSMsgType.CLOSE
+            assert ws.close_code == 4401
+
+
+async def test_websocket_ignores_a_token_in_its_url(client: TestClient) -> None:
+    """A token belongs in the first frame; one in the URL (kept by proxies) opens nothing."""
+    token = await new_token(client)
+    origin = f"http://{client.host}:{client.port}"
+    async with client.ws_connect(f"/api/ws?token={token}", headers={"Origin": origin}) as ws:
+        await ws.send_json({"type": "message", "text": "hello", "id": "c1"})
         message = await ws.receive()
-        assert message.type == WSMsgType.CLOSE
-        assert ws.close_code == 4401
+        assert message.type == WSMsgType.CLOSE and ws.close_code == 4401
 
 
 async def test_websocket_turn_from_the_same_origin(client: TestClient, settings: Settings) -> None:
     token = await new_token(client)
     origin = f"http://{client.host}:{client.port}"
-    async with client.ws_connect(f"/api/ws?token={token}", headers={"Origin": origin}) as ws:
+    async with client.ws_connect("/api/ws", headers={"Origin": origin}) as ws:
+        await ws.send_json({"type": "auth", "token": token})
         await ws.send_str("not json")
         assert (await ws.receive_json())["type"] == "error"
         await ws.send_json({"type": "message", "text": "hello", "id": "c1"})

@@ -30,6 +30,8 @@ MAX_BODY_BYTES = 16 * 1024
 UNAUTHORISED_CLOSE_CODE = 4401
 SESSION_LIMITER = web.AppKey("session_limiter", RateLimiter)
 SETUP_MARKER = "__WIDGET_SETUP__"
+# How long a new WebSocket may take to send its `auth` frame.
+WS_AUTH_TIMEOUT_S = 10.0
 
 
 def json_error(status: int, error: str) -> web.Response:
@@ -164,19 +166,22 @@ def same_origin(request: web.Request) -> bool:
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
-    """The widget's live connection: turns in, replies and pushed messages out."""
+    """The widget's live connection: turns in, replies and pushed messages out.
+
+    The session token comes in the first frame, `{"type": "auth", "token": …}`, never in the
+    URL, where proxies and access logs would keep it.
+    """
     if not same_origin(request):
         return json_error(403, "cross-origin WebSocket refused")
-    sender_id = await authorised_sender(request, request.query.get("token"))
     ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_BODY_BYTES)
+    if not ws.can_prepare(request).ok:
+        return json_error(401, "missing or unknown token")
+    await ws.prepare(request)
+    sender_id = await _authenticate(request, ws)
     if sender_id is None:
-        if not ws.can_prepare(request).ok:
-            return json_error(401, "missing or unknown token")
         # A browser cannot read an HTTP 401 on a WebSocket; a close code it can read.
-        await ws.prepare(request)
         await ws.close(code=UNAUTHORISED_CLOSE_CODE, message=b"missing or unknown token")
         return ws
-    await ws.prepare(request)
     services = request.app[SERVICES]
 
     async def pusher(messages: list[dict[str, Any]]) -> None:
@@ -194,6 +199,24 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     finally:
         services.hub.disconnect(sender_id, pusher)
     return ws
+
+
+async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> str | None:
+    """The sender behind the socket's first frame, if it is a valid `auth` frame in time."""
+    try:
+        first = await ws.receive(timeout=WS_AUTH_TIMEOUT_S)
+    except TimeoutError:
+        return None
+    if first.type != WSMsgType.TEXT:
+        return None
+    try:
+        frame = json.loads(first.data)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(frame, dict) or frame.get("type") != "auth":
+        return None
+    token = frame.get("token")
+    return await authorised_sender(request, token) if isinstance(token, str) else None
 
 
 async def _ws_turn(

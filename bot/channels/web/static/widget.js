@@ -1,12 +1,15 @@
 // Co-create Coach web chat widget. A plain ES module: no build step and nothing external.
 //
 // Talks to the gateway on the same origin:
-//   GET  /api/ui-text                  -> {"en": {key: text}, "cy": {...}} (data/content/widget.yml)
+//   (in the page) #widget-setup        {"en": {key: text}, "cy": {...}, "limits": {...}}: labels
+//                                      from data/content/widget.yml; GET /api/ui-text if missing
 //   POST /api/sessions                 -> {"token": "..."}
-//   GET  /api/ws?token=...             WebSocket, the main path for messages and pushes
+//   GET  /api/ws                       WebSocket, the main path for messages and pushes; its
+//                                      first frame is {"type": "auth", "token": "..."}
 //   POST /api/messages (Bearer token)  fallback when the WebSocket cannot connect
 //   GET  /api/my-data (Bearer token)   the person's data as a JSON file, for the "My data"
 //                                      chip whose payload is DOWNLOAD_PAYLOAD
+//   POST /api/ask3/print-links (Bearer) -> {"url"}: a short-lived link to print one question list
 // Message text is only ever rendered with textContent.
 
 import { gridOf, renderGrid, renderSummaryLink, summaryOf } from "./ask3.js";
@@ -308,6 +311,17 @@ function keepEndInView() {
     "scroll",
     () => {
       state.atEnd = els.log.scrollHeight - els.log.scrollTop - els.log.clientHeight <= AT_END_SLACK_PX;
+    },
+    { passive: true },
+  );
+  // The wheel over the grey margins beside the chat scrolls the conversation: the page
+  // itself has nothing to scroll.
+  document.addEventListener(
+    "wheel",
+    (event) => {
+      if (event.target !== document.documentElement && event.target !== document.body) return;
+      const line = event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? els.log.clientHeight : 1;
+      els.log.scrollBy({ top: event.deltaY * line });
     },
     { passive: true },
   );
@@ -721,7 +735,9 @@ function connect() {
   state.reconnectTimer = null;
   if (!state.token || state.ws) return;
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-  const url = `${scheme}//${window.location.host}/api/ws?token=${encodeURIComponent(state.token)}`;
+  // The token goes in the first frame, not the URL, where proxies and logs would keep it.
+  const url = `${scheme}//${window.location.host}/api/ws`;
+  const token = state.token;
   let ws;
   try {
     ws = new WebSocket(url);
@@ -742,6 +758,7 @@ function connect() {
   };
 
   ws.addEventListener("open", () => {
+    ws.send(JSON.stringify({ type: "auth", token }));
     opened = true;
     state.wsOpen = true;
     state.wsGen += 1;
