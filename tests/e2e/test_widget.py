@@ -367,18 +367,23 @@ def test_a_message_too_long_is_never_cut_short_the_patient_is_told_first(
     assert sent[-1] == shorter
 
 
+@pytest.mark.parametrize(("language", "forget_me"), [("en", "forget me"), ("cy", "anghofio fi")])
 def test_after_forget_me_nothing_of_the_conversation_is_left_in_the_browser(
-    live_stack: LiveStack, phone: Page
+    live_stack: LiveStack, phone: Page, language: str, forget_me: str
 ) -> None:
-    start_chat(phone, live_stack.gateway_url, "en")
-    consent(phone)
+    start_chat(phone, live_stack.gateway_url, language)
+    consent(phone, language)
     say(phone, "I want to walk to the shop and back")
-    say(phone, "forget me")
-    phone.get_by_test_id("chip").filter(has_text=domain_button("utter_ask_forget_me", "en")).click()
-    done = domain_texts("utter_forgotten", "en")
+    say(phone, forget_me)
+    confirm = domain_button("utter_ask_forget_me", language)
+    phone.get_by_test_id("chip").filter(has_text=confirm).click()
+    done = domain_texts("utter_forgotten", language)
     expect(bot_bubbles(phone)).to_have_text(list(done)[:1], timeout=REPLY_TIMEOUT_MS)
-    # Only the coach's last words are on the screen; nothing is kept to show after a reload.
+    # Only the coach's last words are on the screen, still in their language; nothing is
+    # kept to show after a reload.
     expect(phone.get_by_test_id("user-bubble")).to_have_count(0)
+    expect(phone.locator("html")).to_have_attribute("lang", language)
+    expect(phone.get_by_test_id("send-button")).to_have_text(ui_text(language)["send"])
     stored = phone.evaluate("JSON.stringify([{...localStorage}, {...sessionStorage}])")
     assert "walk to the shop" not in stored and "coach.token" not in stored
     phone.reload()
@@ -388,7 +393,7 @@ def test_after_forget_me_nothing_of_the_conversation_is_left_in_the_browser(
     assert "walk to the shop" not in phone.content()
 
     # Starting again is a new conversation from nothing.
-    start_chat(phone, live_stack.gateway_url, "en")
+    start_chat(phone, live_stack.gateway_url, language)
     expect(phone.get_by_test_id("user-bubble")).to_have_count(0)
 
 

@@ -508,7 +508,7 @@ function submitComposer() {
  * transcript goes from the screen and from storage, and so do the token and the language, so
  * a reload starts afresh; only the coach's last words stay on screen, unsaved.
  */
-function forgetHere(messages, language) {
+function forgetHere(messages) {
   clearConversation();
   state.erased = true;
   window.clearTimeout(state.reconnectTimer);
@@ -521,7 +521,8 @@ function forgetHere(messages, language) {
   state.wsFailures = 0;
   ws?.close();
   els.log.replaceChildren();
-  showBotMessages(messages, language);
+  // In the language they were speaking: the gateway no longer knows them, so it says English.
+  showBotMessages(messages, null);
   state.history = [];
   storageSet(window.localStorage, STORE_KEYS.language, null);
 }
@@ -643,7 +644,7 @@ async function postNext() {
       const data = await response.json();
       answer(item.id);
       clearError();
-      if (data?.erased === true) forgetHere(data?.messages, data?.language);
+      if (data?.erased === true) forgetHere(data?.messages);
       else showBotMessages(data?.messages, data?.language);
     } else if (response.status === 401) {
       item.http = false;
@@ -792,7 +793,7 @@ function handleFrame(frame) {
     // A reply to a message that is no longer pending is a duplicate of one already shown.
     if (frame.reply_to && !answer(frame.reply_to)) return;
     clearError();
-    if (frame.erased === true) forgetHere(frame.messages, frame.language);
+    if (frame.erased === true) forgetHere(frame.messages);
     else showBotMessages(frame.messages, frame.language);
   } else if (frame.type === "push") {
     showBotMessages(frame.messages, frame.language);
