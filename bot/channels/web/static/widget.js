@@ -472,7 +472,9 @@ function updateLength({ announce = false } = {}) {
       if (!els.lengthWarning.hidden) els.lengthWarning.textContent = format("length_too_long", { limit });
     }, 50);
   } else if (over) {
-    els.lengthWarning.textContent = format("length_too_long", { limit });
+    // Unchanged while the patient edits: an alert whose text is replaced is read out again.
+    const warning = format("length_too_long", { limit });
+    if (els.lengthWarning.textContent !== warning) els.lengthWarning.textContent = warning;
   } else {
     els.lengthWarning.textContent = "";
   }
