@@ -74,3 +74,10 @@ def parse_date(text: str, today: date) -> date | None:
             ahead = (weekday - today.weekday()) % 7 or 7
             return today + timedelta(days=ahead)
     return None
+
+
+def date_words(day: date, language: str) -> str:
+    """The date as the patient would say it ("Tuesday 8 December (08/12)")."""
+    from bot.content.calendar import date_in_words
+
+    return f"{date_in_words(day, language)} ({day.strftime('%d/%m')})"

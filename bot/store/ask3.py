@@ -6,7 +6,7 @@ The clinician's portal reads `lists_for_person`; the scheduler sends the follow-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -213,3 +213,26 @@ def rehearsals_for_person(session: Session, person_id: int) -> list[Ask3Rehearsa
             .order_by(Ask3Rehearsal.id.desc())
         )
     )
+
+
+def add_own_question(
+    session: Session,
+    sender_id: str,
+    question: str,
+    language: str,
+    new_list: QuestionList,
+    now: datetime | None = None,
+) -> ListView:
+    """Add one of the person's own questions to their newest list (issue 17: a medicine
+    question they chose to keep for the appointment); `new_list` when they have none yet."""
+    person = _person(session, sender_id)
+    row = session.scalars(
+        select(Ask3List).where(Ask3List.person_id == person.id).order_by(Ask3List.id.desc())
+    ).first()
+    if row is None:
+        return save_list(
+            session, sender_id, replace(new_list, own_questions=[question]), language, now
+        )
+    row.own_questions = [*(row.own_questions or []), question]
+    session.flush()
+    return _view(session, row)
