@@ -61,6 +61,12 @@ def _teachback_grade(_args: argparse.Namespace) -> int:
     return grade_stream(sys.stdin, sys.stdout)
 
 
+def _safety_assess(_args: argparse.Namespace) -> int:
+    from bot.safety.cli import assess_stream
+
+    return assess_stream(sys.stdin, sys.stdout)
+
+
 def _content_check(args: argparse.Namespace) -> int:
     from bot.content.check import main as check_content
 
@@ -123,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     teachback.add_parser(
         "grade", help="grade JSON lines of key points and answers from stdin"
     ).set_defaults(func=_teachback_grade)
+    safety = sub.add_parser("safety", help="safety net tools").add_subparsers(
+        dest="safety_command", required=True
+    )
+    safety.add_parser(
+        "assess", help='assess JSON lines {"text", "lang"} from stdin, one decision a line'
+    ).set_defaults(func=_safety_assess)
     content = sub.add_parser("content", help="content tools").add_subparsers(
         dest="content_command", required=True
     )

@@ -35,6 +35,8 @@ from bot.store.models import utcnow
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+# The intent the engine gets after a safety alert (see stories: the activity pauses).
+SAFETY_PAUSE = "/safety_pause"
 # After a timed-out turn: the engine's own 30 s timeout, and some.
 STILL_WORKING_GRACE = timedelta(seconds=40)
 
@@ -144,12 +146,45 @@ class TurnService:
     async def _checked_turn(
         self, sender_id: str, channel: str, text: str, reason: str | None, turn_id: str
     ) -> list[BotMessage]:
-        """Safety first; then the length and rate limits; then the engine."""
+        """Safety first; then the length and rate limits; then the engine.
+
+        After a safety alert the engine is told `/safety_pause` (no patient text), so an
+        activity in progress pauses and the person is asked whether to carry on later.
+        After "no" to a safety question, the message that raised it goes on as this turn.
+        """
         safety = await self.safety.check(
             sender_id, channel, text, lambda: self.language_of(sender_id)
         )
-        if safety is not None:
-            return safety
+        if safety is not None and safety.go_on_with is None:
+            if safety.pause:
+                return [*safety.replies, *await self._pause_activity(sender_id, channel)]
+            return safety.replies
+        lead: list[BotMessage] = []
+        if safety is not None and safety.go_on_with is not None:
+            lead, text = safety.replies, safety.go_on_with
+            reason = invalid_text_reason(text)
+        return [*lead, *await self._limited_turn(sender_id, channel, text, reason, turn_id)]
+
+    async def _pause_activity(self, sender_id: str, channel: str) -> list[BotMessage]:
+        """Tell the engine a safety alert interrupted the person; its question, if any.
+
+        Only when the engine is up and nothing is waiting to be delivered before it; the
+        safety reply has been given either way.
+        """
+        if await self._db(kept_store.pending_for, sender_id):
+            return []
+        try:
+            return await self.engine.send(
+                sender_id, SAFETY_PAUSE, {"channel": channel, "turn": turn_id_for(sender_id, None)}
+            )
+        except EngineUnavailable:
+            log.info("safety pause not sent; engine unavailable sender=%s", pseudonym(sender_id))
+            return []
+
+    async def _limited_turn(
+        self, sender_id: str, channel: str, text: str, reason: str | None, turn_id: str
+    ) -> list[BotMessage]:
+        """The length and rate limits, then the engine."""
         if reason is not None:
             log.info("rejected message sender=%s reason=%s", pseudonym(sender_id), reason)
             return [system_reply(reason, await self.language_of(sender_id))]

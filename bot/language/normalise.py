@@ -1,7 +1,7 @@
 """Undo the ways typed text hides its words, before any rule or model reads it.
 
 Patients type on phones: "i cnt brethin", "CHESSST PAIN", a zero-width space pasted into a
-word, a Cyrillic "о" from another keyboard, a Welsh "ŵ" typed as "w". `normalise` gives
+word, a Cyrillic letter o from another keyboard, a Welsh "ŵ" typed as "w". `normalise` gives
 one plain, lower-case form that the safety rules, the semantic layer and the teach-back
 grader all read, so an exemplar and a patient's message meet on the same ground.
 
@@ -28,28 +28,20 @@ from bot.config import ROOT
 from bot.language.words import english_logprob
 
 TEXTSPEAK_FILE = ROOT / "data" / "language" / "textspeak.yml"
+CONFUSABLES_FILE = ROOT / "data" / "language" / "confusables.yml"
 
-# Letters from Cyrillic and Greek that look like Latin ones, as typed by a phone set to
-# another keyboard or pasted from elsewhere.
-CONFUSABLES = str.maketrans(
-    {
-        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
-        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
-        "ѕ": "s", "ԁ": "d", "ɡ": "g", "ո": "n", "ս": "u",
-        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
-        "С": "C", "Т": "T", "Х": "X", "І": "I", "Ѕ": "S",
-        "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
-        "υ": "u", "χ": "x", "Α": "A", "Β": "B", "Ε": "E", "Η": "H", "Ι": "I", "Κ": "K",
-        "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Χ": "X", "Υ": "Y", "Ζ": "Z",
-        "\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'", "\u00b4": "'",
-        "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-    }
-)  # fmt: skip
 # A digit standing for a letter, only between letters ("ch3st", "p41n"); "2.4" is untouched.
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 _LEET_IN_WORD = re.compile(r"(?<=[^\W\d_])[013457@$]+(?=[^\W\d_])")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*", re.UNICODE)
+
+
+@functools.cache
+def confusables() -> dict[int, str]:
+    """Look-alike characters and the plain ones they are read as (for str.translate)."""
+    data = yaml.safe_load(CONFUSABLES_FILE.read_text(encoding="utf-8"))
+    return {ord(str(k)): str(v) for k, v in data["confusables"].items()}
 
 
 @functools.cache
@@ -91,7 +83,7 @@ def _expand(match: re.Match[str]) -> str:
 def normalise(text: str) -> str:
     """The plain, lower-case form of a typed message that every reader works on."""
     text = unicodedata.normalize("NFKC", text)
-    text = strip_format_characters(text).translate(CONFUSABLES)
+    text = strip_format_characters(text).translate(confusables())
     text = _LEET_IN_WORD.sub(_unleet, text)
     text = _WORD.sub(_expand, text.lower())
     return " ".join(text.split())

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.scheduling import times
-from bot.store import goals
+from bot.store import goals, people
 from bot.store.models import (
     Assignment,
     AssignmentTask,
@@ -49,7 +49,7 @@ class Participant:
 
 def label_for(person_id: int) -> str:
     """The label tutors see for a participant."""
-    return f"P-{person_id:05d}"
+    return people.pseudonymous_label(person_id)
 
 
 def create_cohort(

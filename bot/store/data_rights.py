@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Table, column, delete, inspect, select, table
 from sqlalchemy.orm import Session
 
-from bot.store import audit, people
+from bot.store import audit, people, safety
 from bot.store.models import (
     AuditEntry,
     Base,
@@ -27,6 +27,7 @@ from bot.store.models import (
     ConsentRecord,
     ErasureRequest,
     Person,
+    SafetyFlag,
     utcnow,
 )
 
@@ -168,7 +169,10 @@ def _delete_sender_rows(session: Session, sender_id: str, keep: frozenset[str]) 
         if key == "sender_id":
             session.execute(delete(tbl).where(tbl.c.sender_id == sender_id))
         elif person is not None:
-            session.execute(delete(tbl).where(tbl.c.person_id == person.id))
+            rows = delete(tbl).where(tbl.c.person_id == person.id)
+            if tbl.name == SafetyFlag.__tablename__:  # vital-interest flags stay
+                rows = rows.where(tbl.c.kept_reason.is_(None))
+            session.execute(rows)
     if _has_tracker(session):
         events = _tracker()
         session.execute(delete(events).where(events.c.sender_id == sender_id))
@@ -180,11 +184,16 @@ def erase_person(
     """Erase a person from the application store and the engine's tracker store.
 
     Afterwards no row holds their sender id or anything they said; the audit log keeps a
-    record of the erasure with no content. Returns False if nobody was known (the tracker
-    and any stray rows under that sender id are still removed).
+    record of the erasure with no content. One exception, for their vital interests: an
+    open emergency or self-harm flag stays for the care team, detached from the person and
+    known only by a pseudonymous label (`bot.store.safety.keep_vital_flags`). Returns
+    False if nobody was known (the tracker and any stray rows under that sender id are
+    still removed).
     """
     person = people.find_person(session, sender_id)
     person_id = person.id if person is not None else None
+    if person is not None:
+        safety.keep_vital_flags(session, person, erasing=True)
     _delete_sender_rows(session, sender_id, keep=frozenset())
     if person is not None:
         session.execute(delete(ChannelIdentity).where(ChannelIdentity.person_id == person.id))
@@ -221,7 +230,8 @@ def erasure_requested(session: Session, sender_id: str) -> bool:
 def withdraw_consent(
     session: Session, sender_id: str, *, notice_version: str, channel: str = "rest"
 ) -> None:
-    """Stop all processing: keep only the person, their channel identities and decisions.
+    """Stop all processing: keep only the person, their channel identities and decisions,
+    and any open emergency or self-harm flag for the care team (vital interests).
 
     The tracker is cleared too (the gateway clears it again after the turn, once the engine
     has saved it: see `bot.turns.TurnService`).
@@ -234,6 +244,7 @@ def withdraw_consent(
         )
     )
     session.flush()
+    safety.keep_vital_flags(session, person, erasing=False)
     _delete_sender_rows(session, sender_id, keep=KEPT_ON_WITHDRAWAL)
 
 

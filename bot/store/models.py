@@ -175,7 +175,11 @@ class SafetyFlag(Base):
     __table_args__ = (Index("ix_safety_flags_open", "clinician_id", "acknowledged_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    # NULL once the person has been erased: an open emergency or self-harm flag outlives
+    # the erasure (vital interests), known by `patient_label`; see `kept_reason`.
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
     clinician_id: Mapped[int | None] = mapped_column()
     category: Mapped[str] = mapped_column(String(16))
     sign: Mapped[str] = mapped_column(String(32))
@@ -184,6 +188,8 @@ class SafetyFlag(Base):
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    kept_reason: Mapped[str | None] = mapped_column(String(32))
+    patient_label: Mapped[str | None] = mapped_column(String(16))
 
 
 class SafetyQuestion(Base):
@@ -196,6 +202,10 @@ class SafetyQuestion(Base):
     sign: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(2))
     asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    category: Mapped[str | None] = mapped_column(String(16))
+    # The message that raised the question, kept only until it is answered (at most
+    # QUESTION_LIFETIME): after "no" it goes on to the dialogue as if never stopped.
+    pending_text: Mapped[str | None] = mapped_column(Text)
 
 
 class ErasureRequest(Base):

@@ -26,6 +26,11 @@ class Profile:
     consent: str
 
 
+def pseudonymous_label(person_id: int) -> str:
+    """The label staff know a person by when a name must not show (tutors, kept flags)."""
+    return f"P-{person_id:05d}"
+
+
 def _check_language(language: str) -> str:
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")

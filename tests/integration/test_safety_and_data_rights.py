@@ -19,7 +19,7 @@ from tests.support import WebChat, http_json, payloads, rows_mentioning, said
 
 pytestmark = pytest.mark.engine
 
-SENTINEL = "SENTINEL-9c41e7"
+SENTINEL = "MARKER-9c41e7"
 TOKENS: list[str] = []
 
 
@@ -85,9 +85,12 @@ def test_my_data_offers_a_download_with_the_whole_history(live_stack: LocalStack
     assert document["person"]["consent"] == "given"
 
 
-def test_stop_withdraws_consent_and_keeps_only_that(live_stack: LocalStack) -> None:
+def test_withdrawing_consent_asks_first_and_keeps_only_that(live_stack: LocalStack) -> None:
     conversation = agreed(live_stack)
-    assert said(conversation.say("stop"), "utter_consent_withdrawn")
+    # Issue 17: a bare "stop" asks what to stop; withdrawing consent asks to confirm.
+    assert not said(conversation.say("stop"), "utter_consent_withdrawn")
+    assert said(conversation.say("withdraw my consent"), "utter_ask_withdraw_consent")
+    assert said(conversation.say("/affirm"), "utter_consent_withdrawn")
     assert tracker_events(live_stack, conversation.sender_id) == 0
     with unit_of_work(live_stack.database_url) as session:
         assert not data_rights.may_contact(session, conversation.sender_id)

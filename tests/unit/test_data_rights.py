@@ -24,7 +24,7 @@ from bot.store.models import (
 from tests.support import rows_mentioning
 
 SENDER = "web-erase-me-4242"
-SAID = "SENTINEL-said-by-the-person-19af"
+SAID = "MARKER-said-by-the-person-19af"
 
 # The columns Rasa 3.6's SQL tracker store gives its `events` table.
 EVENTS_DDL = (
@@ -137,7 +137,12 @@ def test_erasure_leaves_no_row_with_their_sender_id_or_words(database_url: str) 
         ]
         # Someone else is untouched.
         assert people.find_person(session, "web-someone-else") is not None
-        assert session.scalars(select(SafetyFlag)).all() == []
+        # The open emergency flag stays for the care team (vital interests), detached from
+        # the erased person and known only by a pseudonymous label.
+        [kept] = session.scalars(select(SafetyFlag)).all()
+        assert (kept.person_id, kept.category, kept.sign) == (None, "emergency", "chest_pain")
+        assert kept.kept_reason == "vital_interests_erasure"
+        assert kept.patient_label == people.pseudonymous_label(person_id)
         assert session.scalars(select(ContentFeedback)).all() == []
         assert session.scalars(select(NudgeState)).all() == []
         assert [s.text for s in session.scalars(select(PatientStory))] == ["Someone else's story"]
@@ -184,7 +189,10 @@ def test_withdrawal_keeps_only_the_withdrawal(database_url: str) -> None:
         ).all()
         assert decisions == ["given", "withdrawn"]
         document = data_rights.export_person(session, SENDER)
-    assert set(document["records"]) == {"channel_identities", "consent_records"}
+    # Only the withdrawal, and the open emergency flag kept for the care team.
+    assert set(document["records"]) == {"channel_identities", "consent_records", "safety_flags"}
+    [kept] = document["records"]["safety_flags"]
+    assert (kept["sign"], kept["kept_reason"]) == ("chest_pain", "vital_interests_withdrawal")
     assert document["conversation_history"] == []
     assert rows_mentioning(database_url, SAID) == []
 
@@ -199,6 +207,23 @@ def test_may_contact_only_with_consent_and_an_active_identity(database_url: str)
         assert data_rights.may_contact(session, "web-a")
         people.record_consent(session, "web-a", given=False, notice_version="v1")
         assert not data_rights.may_contact(session, "web-a")
+
+
+def test_acknowledged_and_urgent_flags_go_with_the_person(database_url: str) -> None:
+    upgrade(database_url)
+    with unit_of_work(database_url) as session:
+        people.enrol_web_person(session, SENDER, "en", None)
+        people.record_consent(session, SENDER, given=True, notice_version="v1")
+        for category, sign in (("urgent", "worsening"), ("distress", "distress")):
+            safety.raise_flag(
+                session, SENDER, category=category, sign=sign, channel="web", source="message"
+            )
+        data_rights.erase_person(session, SENDER)
+    with unit_of_work(database_url) as session:
+        assert [(f.category, f.person_id) for f in session.scalars(select(SafetyFlag))] == [
+            ("distress", None)
+        ]
+        assert [f.category for f in safety.kept_flags_of_people_gone(session, None)] == ["distress"]
 
 
 def test_no_flag_is_kept_for_someone_who_refused(database_url: str) -> None:

@@ -17,7 +17,7 @@ from bot.store.models import KeptMessage, Person
 from bot.turns import MAX_MESSAGE_CHARS
 from tests.support import SECRET, TestClient
 
-SENTINEL = "SENTINEL-7f3a text that must never reach a log"
+SENTINEL = "MARKER-7f3a my allotment tomatoes"  # a plain message, unique for the log checks
 
 
 async def new_token(client: TestClient, language: str = "en") -> str:

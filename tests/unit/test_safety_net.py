@@ -88,17 +88,22 @@ async def test_ambiguous_mention_asks_and_escalates_on_yes(
         assert session.scalars(select(SafetyQuestion)).all() == []
 
 
-async def test_no_to_the_question_carries_on_and_is_not_forwarded(
+async def test_no_to_the_question_lets_the_message_go_on_to_the_dialogue(
     client: TestClient, settings: Settings
 ) -> None:
+    """Issue 15.5: "no" returns to what the patient was doing; the message that raised the
+    question reaches the engine (kept here, since the engine is down), and is then gone
+    from the question's row."""
     headers = await start(client, "cy")
     [question] = await say(client, headers, "strôc")
     assert question["text"].endswith("?")
-    [answer] = await say(client, headers, "nac oes")
+    answer, kept = await say(client, headers, "nac oes")
     assert "999" in answer["text"] and "111" in answer["text"]
+    assert "cadw" in kept["text"]  # "I've kept your message" in Welsh
     assert flags(settings) == []
     with unit_of_work(settings.database_url) as session:
-        assert session.scalars(select(KeptMessage)).all() == []
+        assert [k.text for k in session.scalars(select(KeptMessage))] == ["strôc"]
+        assert session.scalars(select(SafetyQuestion)).all() == []
 
 
 async def test_a_pending_question_survives_a_gateway_restart(
