@@ -7,6 +7,8 @@ RASA_VENV := .venv-rasa
 RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/coach.tar.gz
 TRAINING := config.yml domain.yml $(shell find data/nlu stories -name '*.yml' 2>/dev/null)
+SAFETY_MODEL := var/cache/safety/.fitted
+SAFETY_DATA := $(shell find data/safety data/language -type f 2>/dev/null) bot/safety/semantic.py
 
 .PHONY: run test lint unit model services clean help content
 
@@ -34,7 +36,13 @@ $(MODEL): $(RASA_VENV)/.installed $(TRAINING)
 
 model: $(MODEL)
 
-run: $(VENV)/.installed $(MODEL)
+# The safety net's semantic layer: the exemplar bank embedded and the network fitted, kept
+# under var/cache/ (about two minutes the first time; seconds after a change elsewhere).
+$(SAFETY_MODEL): $(VENV)/.installed $(SAFETY_DATA)
+	$(VENV)/bin/coach safety warm
+	mkdir -p $(dir $@) && touch $@
+
+run: $(VENV)/.installed $(MODEL) $(SAFETY_MODEL)
 	$(VENV)/bin/coach run
 
 services:
@@ -52,7 +60,7 @@ unit: $(VENV)/.installed
 content: $(VENV)/.installed
 	$(VENV)/bin/coach content check
 
-test: $(VENV)/.installed $(MODEL) lint content
+test: $(VENV)/.installed $(MODEL) $(SAFETY_MODEL) lint content
 	@source <(scripts/ensure-services) && $(VENV)/bin/pytest -ra
 
 clean:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import aiohttp
@@ -22,6 +23,9 @@ class Services:
     engine: Engine
     hub: PushHub
     turns: TurnService
+    # Loading the embedding model and the safety net's fitted network (seconds from the
+    # disk cache; a minute or two the first time): /healthz says "loading" until done.
+    safety_ready: asyncio.Task[None] | None = None
 
 
 SETTINGS = web.AppKey("settings", Settings)

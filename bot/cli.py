@@ -67,6 +67,13 @@ def _safety_assess(_args: argparse.Namespace) -> int:
     return assess_stream(sys.stdin, sys.stdout)
 
 
+def _safety_warm(_args: argparse.Namespace) -> int:
+    from bot.safety.semantic import warm_up
+
+    warm_up()
+    return 0
+
+
 def _content_check(args: argparse.Namespace) -> int:
     from bot.content.check import main as check_content
 
@@ -135,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     safety.add_parser(
         "assess", help='assess JSON lines {"text", "lang"} from stdin, one decision a line'
     ).set_defaults(func=_safety_assess)
+    safety.add_parser(
+        "warm", help="embed the exemplar bank and fit the semantic layer into the cache"
+    ).set_defaults(func=_safety_warm)
     content = sub.add_parser("content", help="content tools").add_subparsers(
         dest="content_command", required=True
     )

@@ -11,6 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("COACH_VAR_DIR", ROOT / "var"))
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'coach.db'}"
+# Derived files that depend only on the code and its data (embeddings of fixed texts, the
+# safety net's fitted network): shared by every process and test stack of a checkout.
+CACHE_DIR = Path(os.environ.get("COACH_CACHE_DIR", ROOT / "var" / "cache"))
 
 
 class ConfigError(ValueError):

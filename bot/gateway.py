@@ -23,6 +23,7 @@ from bot.coordination import connect, shared_state
 from bot.engine_client import Engine, EngineClient, probe
 from bot.engine_routing import EngineRouter
 from bot.ratelimit import message_limiter
+from bot.safety.semantic import warm_up as safety_warm_up
 from bot.scheduling.scheduler import HubDelivery, Scheduler, interval_from_env
 from bot.store import migrate
 from bot.store.db import get_engine
@@ -57,11 +58,30 @@ async def healthz(request: web.Request) -> web.Response:
         "engine": "ok" if engine_ok else "unavailable",
         "actions": "ok" if actions_ok else "unavailable",
         "database": "ok" if db_ok else "unavailable",
+        "safety": safety_status(services.safety_ready),
     }
     ok = all(value == "ok" for value in parts.values())
     # An optional channel: reported, but never a reason for a 503.
     parts["telegram"] = telegram_status(request.app)
     return web.json_response(parts, status=200 if ok else 503)
+
+
+def safety_status(loading: asyncio.Task[None] | None) -> str:
+    """ "ok" once the safety net's models are loaded, "loading" before, "unavailable" if
+    loading failed (messages then load it themselves, and a failure is logged)."""
+    if loading is None or not loading.done():
+        return "loading"
+    if loading.cancelled() or loading.exception() is not None:
+        return "unavailable"
+    return "ok"
+
+
+async def _warm_safety() -> None:
+    try:
+        await asyncio.to_thread(safety_warm_up)
+    except Exception:
+        log.exception("safety net models failed to load")
+        raise
 
 
 async def _redeliver_forever(turns: TurnService, interval: float) -> None:
@@ -94,7 +114,10 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
             gate=gate,
             replay=replay,
         )
-        app[SERVICES] = Services(http=http, engine=engine, hub=hub, turns=turns)
+        safety_ready = asyncio.create_task(_warm_safety())
+        app[SERVICES] = Services(
+            http=http, engine=engine, hub=hub, turns=turns, safety_ready=safety_ready
+        )
         task = asyncio.create_task(_redeliver_forever(turns, settings.redelivery_interval))
         web_delivery = HubDelivery(hub, settings.database_url)
         routed = HubDelivery(hub, settings.database_url, hold_when_away=False)
@@ -103,9 +126,9 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         )
         scheduling = asyncio.create_task(scheduler.run_forever(interval_from_env()))
         yield
-        for running in (task, scheduling):
+        for running in (task, scheduling, safety_ready):
             running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await running
         if isinstance(hub, SharedPushHub):
             await hub.stop()

@@ -11,7 +11,7 @@ a prefix: "query" for the patient's words, "passage" for texts they are compared
 For message-to-message comparison (the safety net's exemplars) both sides use "query".
 
 Fixed texts (exemplar banks, key points) are embedded once and kept on disk under
-`var/cache/embeddings/`, keyed by a hash of the model file and the texts, so a restart or a
+`var/cache/embeddings/` (`COACH_CACHE_DIR`), keyed by a hash of the model file and the texts, so a restart or a
 second process does not pay for them again.
 """
 
@@ -29,14 +29,14 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from bot.config import VAR_DIR
+from bot.config import CACHE_DIR as SHARED_CACHE
 
 log = logging.getLogger(__name__)
 
 Kind = Literal["query", "passage"]
 Matrix = npt.NDArray[np.float32]
 DIMENSIONS = 384
-CACHE_DIR = VAR_DIR / "cache" / "embeddings"
+CACHE_DIR = SHARED_CACHE / "embeddings"
 
 
 class _Engine(Protocol):

@@ -13,7 +13,7 @@ from bot.portal.auth import current_staff, require_role
 from bot.portal.charts import Chart, line_chart
 from bot.portal.exports import patient_bundle, patient_csv, patients_csv
 from bot.portal.pages import audit, render, run_db, see_other
-from bot.store import patients
+from bot.store import patients, safety
 from bot.store.patients import PatientRecord, PatientRow
 from bot.store.staff import Staff
 
@@ -42,7 +42,10 @@ async def my_patients(request: web.Request) -> web.Response:
     sort = sort if sort in patients.SORT_KEYS else "id"
     desc = request.query.get("dir") == "desc"
     rows = await run_db(request, lambda s: _list(s, staff, sort, desc, "patient_list"))
-    return render(request, "patients.html", {"rows": rows, "sort": sort, "desc": desc})
+    kept = await run_db(request, lambda s: safety.kept_flags_of_people_gone(s, staff.id))
+    return render(
+        request, "patients.html", {"rows": rows, "sort": sort, "desc": desc, "kept_flags": kept}
+    )
 
 
 @require_role("clinician")
@@ -166,18 +169,22 @@ async def acknowledge(request: web.Request) -> web.Response:
         raise web.HTTPNotFound() from exc
     owner = staff.id if staff.role == "clinician" else None
 
-    def ack(session: Session) -> int | None:
+    def ack(session: Session) -> tuple[int | None] | None:
         flag = patients.acknowledge_flag(session, flag_id, staff.id, owner)
         if flag is None:
             return None
         audit(session, staff, "read", flag.person_id, f"flag_ack:{flag.id}")
-        return flag.person_id
+        return (flag.person_id,)
 
-    person_id = await run_db(request, ack)
-    if person_id is None:
+    found = await run_db(request, ack)
+    if found is None:
         raise web.HTTPNotFound(text="no such flag for you")
-    back = f"/portal/patients/{person_id}#flags" if owner else "/portal/admin/flags"
-    return see_other(back)
+    [person_id] = found
+    if owner is None:
+        return see_other("/portal/admin/flags")
+    return see_other(
+        f"/portal/patients/{person_id}#flags" if person_id else "/portal/patients#kept"
+    )
 
 
 def add_routes(portal: web.Application) -> None:

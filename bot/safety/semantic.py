@@ -42,7 +42,8 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
-from bot.config import ROOT, VAR_DIR
+from bot.config import CACHE_DIR as SHARED_CACHE
+from bot.config import ROOT
 from bot.language.embeddings import Matrix, cached_embeddings, embed, model_fingerprint
 from bot.language.normalise import normalise
 from bot.safety.rules import VETOES, RuleReading, cues
@@ -52,7 +53,7 @@ log = logging.getLogger(__name__)
 
 EXEMPLARS_DIR = ROOT / "data" / "safety" / "exemplars"
 SETTINGS_FILE = ROOT / "data" / "safety" / "semantic.yml"
-CACHE_DIR = VAR_DIR / "cache" / "safety"
+CACHE_DIR = SHARED_CACHE / "safety"
 # Raise when the features or the network change, so cached fits are not reused.
 MODEL_VERSION = 4
 
@@ -343,10 +344,14 @@ class SemanticModel:
     def _neighbours(self, vector: Vector, category: Label) -> tuple[str | None, str | None]:
         """The commonest sign among the nearest exemplars of the category, and the
         commonest language among the nearest exemplars of any kind."""
-        order = np.argsort(-(self.bank_vectors @ vector))
+        similarity = self.bank_vectors @ vector
         k = self.config.neighbours
-        langs = [self.bank[i].lang for i in order[:k]]
-        signs = [self.bank[i].sign for i in order if self.bank[i].label == category][:k]
+        nearest = np.argpartition(-similarity, k)[:k]
+        nearest = nearest[np.argsort(-similarity[nearest])]
+        same = np.flatnonzero(self.bank_labels == LABELS.index(category))
+        kin = same[np.argsort(-similarity[same])[:k]] if len(same) else same
+        langs = [self.bank[i].lang for i in nearest]
+        signs = [self.bank[i].sign for i in kin]
         return _commonest(signs), _commonest(langs)
 
     def read(self, text: str, rules: RuleReading | None = None) -> Reading:

@@ -25,6 +25,7 @@ from bot.store.models import (
     TeachbackAttempt,
     TeachbackFollowUp,
     TeachbackPointResult,
+    TeachbackTextConsent,
     utcnow,
 )
 
@@ -54,6 +55,7 @@ class PointRow:
     covered: bool
     evidence: list[str]
     at: datetime
+    answer_text: str | None = None  # the attempt in their own words, only with their consent
 
 
 @dataclass
@@ -187,6 +189,8 @@ def record_of(session: Session, clinician_id: int, person_id: int) -> PatientRec
             TeachbackPointResult.id,
         )
     )
+    consent = session.get(TeachbackTextConsent, person_id)
+    keeps_words = bool(consent and consent.keep_answer_text)
     record.points = [
         PointRow(
             attempt.module_id,
@@ -196,6 +200,7 @@ def record_of(session: Session, clinician_id: int, person_id: int) -> PatientRec
             result.covered,
             list(result.evidence or []),
             attempt.created_at,
+            attempt.answer_text if keeps_words else None,
         )
         for attempt, result in points
     ]
@@ -232,7 +237,10 @@ def acknowledge_flag(
     flag = session.get(SafetyFlag, flag_id)
     if flag is None:
         return None
-    owner = session.scalar(select(Person.clinician_id).where(Person.id == flag.person_id))
+    if flag.person_id is None:  # kept after the person left: its clinician at the time
+        owner = flag.clinician_id
+    else:
+        owner = session.scalar(select(Person.clinician_id).where(Person.id == flag.person_id))
     if owner != clinician_id:
         return None
     if flag.acknowledged_at is None:

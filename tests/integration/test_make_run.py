@@ -66,6 +66,7 @@ def test_coach_run_serves_the_widget_and_stops_cleanly_on_ctrl_c(
             "engine": "ok",
             "actions": "ok",
             "database": "ok",
+            "safety": "ok",
             "telegram": "off",
         }
         assert len(processes_with(marker)) >= 3

@@ -219,3 +219,46 @@ async def test_ask3_question_lists_show_newest_first_and_escaped(
     assert html.index("which inhaler") < html.index("knee surgery or physio")
     assert "what else is there?" in html
     assert SCRIPT not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+async def test_a_flag_outlives_forget_me_and_reaches_only_its_clinician(
+    client: TestClient, database_url: str
+) -> None:
+    """Issue 15.6: an open emergency flag stays for the care team after the patient asks to
+    be forgotten, known by a label, without message text; only their clinician sees it."""
+    from bot.store import data_rights, people, safety
+
+    a, _b, mine, theirs = _two_clinicians(database_url)
+    with unit_of_work(database_url) as session:
+        flagged = session.get(SafetyFlag, safety.open_flags(session, a)[0].id)
+        assert flagged is not None
+        flagged.category = "emergency"  # the seeded flag is urgent; urgent ones go
+        sender = people_sender(session, flagged.person_id)
+        label = people.pseudonymous_label(flagged.person_id or 0)
+        data_rights.erase_person(session, sender)
+    assert await login(client, "dr.b@example.nhs.uk") == 303
+    assert label not in await (await client.get("/portal/patients")).text()
+    await client.post(
+        "/portal/logout", data={"csrf_token": await csrf_of(client, "/portal/patients")}
+    )
+    assert await login(client, "dr.a@example.nhs.uk") == 303
+    listing = await (await client.get("/portal/patients")).text()
+    assert "Open flags from people who have left" in listing and label in listing
+    with unit_of_work(database_url) as session:
+        [kept] = safety.kept_flags_of_people_gone(session, a)
+    token = await csrf_of(client, "/portal/patients")
+    response = await client.post(
+        f"/portal/flags/{kept.id}/acknowledge", data={"csrf_token": token}, allow_redirects=False
+    )
+    assert response.status == 303 and response.headers["Location"].endswith("#kept")
+    with unit_of_work(database_url) as session:
+        assert safety.kept_flags_of_people_gone(session, a) == []
+    del mine, theirs
+
+
+def people_sender(session: object, person_id: int | None) -> str:
+    from bot.store.models import Person
+
+    person = session.get(Person, person_id)  # type: ignore[attr-defined]
+    assert person is not None
+    return str(person.sender_id)
