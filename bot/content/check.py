@@ -4,10 +4,15 @@ It rejects a missing language, a key point without a re-explanation, a chunk of 
 than about 60 words or harder to read than the module's target, and duplicate ids; and,
 checking all content, a module, grid or the check-ins changed without a version bump
 against data/content/versions.lock (bot/content/versions.py).
+
+It reports every module no clinician has signed off (`reviewed_by` and `reviewed_on`);
+where the deployment requires sign-off (TEACHBACK_REQUIRE_SIGNOFF=1)
+an unsigned module is a problem, because the coach will not serve it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -18,7 +23,13 @@ from bot.content import versions
 from bot.content.option_grids import GRIDS_DIR
 from bot.content.option_grids import check_paths as check_grid_paths
 from bot.content.readability import flesch_reading_ease, words
-from bot.content.teachback import DIALOGUE_FILE, LANGUAGES, MODULES_DIR, read_yaml
+from bot.content.teachback import (
+    DIALOGUE_FILE,
+    LANGUAGES,
+    MODULES_DIR,
+    read_yaml,
+    require_signoff,
+)
 from bot.decisions.content import ASK3_FILE
 from bot.decisions.content import check as check_ask3
 
@@ -43,7 +54,16 @@ DIALOGUE_KEYS = (
     "move_on_last",
     "summary",
     "summary_follow_up",
+    "summary_nothing",
     "paused",
+    "another_way",
+    "not_sure",
+    "correct_kindly",
+    "probe_intro",
+    "probe_generic",
+    "move_on_after_correction",
+    "move_on_last_after_correction",
+    "not_signed_off",
 )
 
 
@@ -115,6 +135,7 @@ def check_module(data: Any, source: str = "module") -> list[str]:
             problems.append(f"{source}: missing {field!r}")
     for field in ("title", "review_notice"):
         problems += _text_problems(f"{source}: {field}", data.get(field))
+    problems += _signoff_problems(source, data)
     level = data.get("reading_level") or {}
     flesch_min = float(level.get("flesch_reading_ease_min", DEFAULT_FLESCH_MIN))
     flesch_min = max(flesch_min, DEFAULT_FLESCH_MIN)
@@ -158,10 +179,41 @@ def check_module(data: Any, source: str = "module") -> list[str]:
             else:
                 problems += _text_problems(f"{point_where} re_explain", point["re_explain"])
                 problems += _reworded(point_where, point)
+            if point.get("probe") is not None:
+                problems += _text_problems(f"{point_where} probe", point["probe"])
             accepted = point.get("accepted")
             if accepted is not None and not isinstance(accepted, dict):
                 problems.append(f"{point_where}: accepted must map en/cy to lists")
     return problems
+
+
+def _signoff_problems(source: str, data: dict[str, Any]) -> list[str]:
+    """Sign-off needs both who and when, and a real date not in the future."""
+    who, when = data.get("reviewed_by"), data.get("reviewed_on")
+    if who is None and when is None:
+        return []
+    if not isinstance(who, str) or not who.strip() or when is None:
+        return [f"{source}: a sign-off needs both reviewed_by and reviewed_on"]
+    if isinstance(when, str):
+        try:
+            when = dt.date.fromisoformat(when)
+        except ValueError:
+            return [f"{source}: reviewed_on must be a date (YYYY-MM-DD), not {when!r}"]
+    if not isinstance(when, dt.date):
+        return [f"{source}: reviewed_on must be a date (YYYY-MM-DD)"]
+    if when > dt.date.today():
+        return [f"{source}: reviewed_on {when} is in the future"]
+    return []
+
+
+def unsigned(paths: Iterable[Path]) -> list[str]:
+    """The modules (by file) that no clinician has signed off."""
+    found = []
+    for path in paths:
+        data = read_yaml(path)
+        if isinstance(data, dict) and not (data.get("reviewed_by") and data.get("reviewed_on")):
+            found.append(path.name)
+    return found
 
 
 def _reworded(where: str, point: dict[str, Any]) -> list[str]:
@@ -197,6 +249,7 @@ def check_paths(paths: Iterable[Path]) -> dict[Path, list[str]]:
 
 def main(arguments: Sequence[str] = ()) -> int:
     """Check the named files, or every module; print problems; 1 if there are any."""
+    strict = require_signoff()
     given = [Path(a) for a in arguments]
     # Option grids (Ask 3, issue 5): files in an option_grids folder are checked as grids.
     grid_paths = [p for p in given if p.resolve().parent.name == GRIDS_DIR.name]
@@ -214,12 +267,21 @@ def main(arguments: Sequence[str] = ()) -> int:
         results[ASK3_FILE] = check_ask3(read_yaml(ASK3_FILE), ASK3_FILE.name)
         # Issue 10: changed content needs a higher version than the lock's (PDSA marks).
         results[versions.LOCK_FILE] = versions.check()
+    waiting = unsigned(paths)
+    if strict:
+        results[MODULES_DIR] = [
+            f"{name}: not signed off (sign-off is required)" for name in waiting
+        ]
     problems = [p for found in results.values() for p in found]
     for problem in problems:
         print(problem, file=sys.stderr)
+    if waiting and not strict:
+        print(
+            f"not signed off by a clinician (patients see the review notice): {', '.join(waiting)}"
+        )
     print(
         f"content check: {len(paths)} module(s), {len(grid_paths)} option grid(s), "
-        f"{len(problems)} problem(s)"
+        f"{len(waiting)} unsigned, {len(problems)} problem(s)"
     )
     return 1 if problems else 0
 

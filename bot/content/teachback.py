@@ -6,7 +6,9 @@ checker (`bot.content.check`) says what a valid file looks like; this module tru
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,9 @@ from bot.config import ROOT
 
 MODULES_DIR = ROOT / "data" / "content" / "teachback"
 LANGUAGES = ("en", "cy")
+REQUIRE_SIGNOFF_ENV = "TEACHBACK_REQUIRE_SIGNOFF"
+_YES = ("1", "true", "yes", "on")
+_NO = ("", "0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -33,16 +38,23 @@ class Bilingual:
 
 @dataclass(frozen=True)
 class KeyPoint:
-    """Something the patient should be able to say back, and how to explain it again."""
+    """Something the patient should be able to say back, how to explain it again, and the
+    short follow-up question to ask when the grader is unsure."""
 
     id: str
     text: Bilingual
     re_explain: Bilingual
     accepted: dict[str, tuple[str, ...]]
+    probe: Bilingual | None = None
 
     def wordings(self, language: str) -> list[str]:
-        """The key point's text and its accepted phrasings, for the grader."""
-        return [self.text.in_language(language), *self.accepted.get(language, ())]
+        """What the grader compares an answer with: the key point's text, its accepted
+        phrasings and its re-explanation (the module's own words always count)."""
+        return [
+            self.text.in_language(language),
+            *self.accepted.get(language, ()),
+            self.re_explain.in_language(language),
+        ]
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,13 @@ class Module:
     review_notice: Bilingual
     names: dict[str, tuple[str, ...]]
     chunks: tuple[Chunk, ...]
+    reviewed_by: str | None = None
+    reviewed_on: dt.date | None = None
+
+    @property
+    def signed_off(self) -> bool:
+        """Whether a clinician has signed the module off (who and when are both recorded)."""
+        return bool(self.reviewed_by) and self.reviewed_on is not None
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         """The chunk with this id, if the module still has it."""
@@ -85,6 +104,14 @@ def _phrasings(data: Any) -> dict[str, tuple[str, ...]]:
     return {lang: tuple(str(p) for p in data.get(lang) or ()) for lang in LANGUAGES}
 
 
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        return dt.date.fromisoformat(value.strip())
+    return None
+
+
 def parse_module(data: dict[str, Any]) -> Module:
     """A module from its parsed YAML (already checked)."""
     return Module(
@@ -94,6 +121,8 @@ def parse_module(data: dict[str, Any]) -> Module:
         condition=str(data["condition"]),
         review_notice=_bilingual(data["review_notice"]),
         names=_phrasings(data.get("names")),
+        reviewed_by=str(data["reviewed_by"]).strip() or None if data.get("reviewed_by") else None,
+        reviewed_on=_date(data.get("reviewed_on")),
         chunks=tuple(
             Chunk(
                 id=str(chunk["id"]),
@@ -105,6 +134,7 @@ def parse_module(data: dict[str, Any]) -> Module:
                         text=_bilingual(point["text"]),
                         re_explain=_bilingual(point["re_explain"]),
                         accepted=_phrasings(point.get("accepted")),
+                        probe=_bilingual(point["probe"]) if point.get("probe") else None,
                     )
                     for point in chunk["key_points"]
                 ),
@@ -145,6 +175,20 @@ def find_module(name: str, directory: Path = MODULES_DIR) -> Module | None:
             if any(n.lower() in wanted for n in names if len(n) > 3):
                 return module
     return None
+
+
+def require_signoff() -> bool:
+    """Whether this deployment refuses to serve modules no clinician has signed off
+    (`TEACHBACK_REQUIRE_SIGNOFF=1`)."""
+    raw = os.environ.get(REQUIRE_SIGNOFF_ENV, "").strip().lower()
+    if raw not in _YES + _NO:
+        raise ValueError(f"{REQUIRE_SIGNOFF_ENV} must be 1 or 0, not {raw!r}")
+    return raw in _YES
+
+
+def servable(module: Module) -> bool:
+    """Whether patients may be given this module here: signed off, or sign-off not required."""
+    return module.signed_off or not require_signoff()
 
 
 DIALOGUE_FILE = ROOT / "data" / "content" / "teachback_dialogue.yml"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.content.teachback import (
     find_module,
     load_dialogue,
     load_modules,
+    parse_module,
     read_yaml,
 )
 
@@ -105,3 +107,35 @@ def test_cli_reports_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     bad.write_text(yaml.safe_dump(data), encoding="utf-8")
     assert main(["content", "check", str(bad)]) == 1
     assert "missing 'en'" in capsys.readouterr().err
+
+
+def test_a_sign_off_needs_both_who_and_when() -> None:
+    data = module()
+    assert not parse_module(data).signed_off  # the examples are not signed off yet
+    data["reviewed_by"] = "Dr A. Clinician"
+    assert any("needs both" in p for p in check_module(data))
+    data["reviewed_on"] = "30/11/2026"
+    assert any("must be a date" in p for p in check_module(data))
+    data["reviewed_on"] = dt.date.today() + dt.timedelta(days=3)
+    assert any("in the future" in p for p in check_module(data))
+    data["reviewed_on"] = dt.date(2026, 11, 30)
+    assert check_module(data) == []
+    assert parse_module(data).signed_off
+
+
+def test_unsigned_modules_are_reported_and_fail_where_sign_off_is_required(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TEACHBACK_REQUIRE_SIGNOFF", raising=False)
+    assert main(["content", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "not signed off" in out and "inhaler.yml" in out
+    monkeypatch.setenv("TEACHBACK_REQUIRE_SIGNOFF", "1")
+    assert main(["content", "check"]) == 1
+    assert "inhaler.yml: not signed off (sign-off is required)" in capsys.readouterr().err
+
+
+def test_a_probe_needs_both_languages() -> None:
+    data = module()
+    data["chunks"][0]["key_points"][0]["probe"] = {"en": "What do you take it with?"}
+    assert any("probe: missing 'cy'" in p for p in check_module(data))
