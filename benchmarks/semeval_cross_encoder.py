@@ -16,7 +16,8 @@ any reference gives probability >= 0.5) and the time per pair on the CPU.
 Figures on 2 cores, 2026-11-26 (SciEntsBank unseen answers / questions / domains):
 - 3 epochs, lr 3e-5, question + reference: 0.669 / 0.560 / 0.565 (train loss 0.51)
 - 4 epochs, lr 1e-4, reference only:        0.782 / 0.715 / 0.664 (train loss 0.25)
-The lexical reference-answer mode in bot/teachback/grader.py scores 0.747 / 0.753 / 0.733,
+The lexical reference-answer mode the grader then had (a SemEval-only logistic model, removed
+in issue 16 for the one grader in bot/teachback/grader.py) scored 0.747 / 0.753 / 0.733,
 so the fine-tuned model learns the training questions (best on unseen answers) and does
 not carry over to new questions or domains. ~6 minutes an epoch; 7-17 ms a pair.
 """

@@ -1,101 +1,123 @@
-"""Teach-back grading: accuracy on the labelled answers and on SemEval-2013 Task 7, and speed.
+"""Teach-back grading figures: every labelled set, SemEval-2013, the modules' own words, speed.
 
-    .venv/bin/python -m benchmarks.teachback_grading [--semeval DIR] [--errors]
+    .venv/bin/python -m benchmarks.teachback_grading [--no-semeval] [--errors SET]
 
-Prints per-point accuracy, false credit (a point marked covered that was not), miss rate
-(a covered point marked missed), p50/p95 grading time per answer on
-tests/data/teachback_answers.jsonl, then the 2-way macro-F1 on every SemEval-2013 split.
-SemEval: each reference answer is a key point, and an answer is correct when any
-reference answer is covered. Nothing is tuned on a test split. The "reference-answer
-mode" column is `grade_reference_answers` (not used by the coach's dialogue), whose
-constants benchmarks/fit_reference_answers.py fitted on each corpus's train split.
+Each set is graded by the coach's grader (`bot.teachback.grader`), with plain key points as
+the `coach teachback grade` contract says; the embedding vectors come from a disk cache of
+the same model (`benchmarks.teachback_data.VectorStore`) so a re-run is quick. Per set:
+per-point accuracy, false credit (a point marked covered that was not, of the points not
+covered), miss rate (a covered point marked missed, of the points covered), by kind and by
+language; and answers marked "unsure" (the dialogue would ask one follow-up question).
+
+- own: tests/data/teachback_answers.jsonl (fitted on);
+- dev-train / dev-held-out: the blind dev set, split by chunk (only dev-train is fitted on);
+- fresh / fresh-new-topic: tests/data/teachback_fresh.jsonl, never fitted or tuned on;
+- SemEval-2013 2-way macro-F1 on every split, each reference answer a wording of one key
+  point, correct when any is covered (train splits are fitted on; test splits never);
+- the modules' own words: every `re_explain` and `accepted` text graded against its own
+  plain key point, and as the coach grades it (with the point's wordings);
+- time per answer: `grade_teachback` on the live model, off the cache, with the key points'
+  vectors already in memory as the coach keeps them, on these 2 shared cores.
+
+`--errors SET` lists the points graded wrongly in a training set (own, dev-train) only.
+
+Before issue 16 (the lexical grader, untouched, 2026-12-01 on these sets): own 0.939
+accuracy (false credit 0.016, miss 0.132); dev 0.749 (0.032, 0.438), Welsh 0.564;
+fresh 0.786 (0.082, 0.346), Welsh 0.686, new topics 0.753; own words 59 of 111 against
+the plain key point; SemEval as run: Beetle UA 0.727, UQ 0.697, SciEntsBank UA 0.574,
+UQ 0.595, UD 0.677.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections import Counter
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
 
-from bot.config import ROOT
-from bot.teachback import PointResult, grade_teachback, grade_with_phrasings, warm_up
-from bot.teachback.grader import REFERENCE_MODELS, ReferenceModel, grade_reference_answers
-
-LABELLED = ROOT / "tests" / "data" / "teachback_answers.jsonl"
-SEMEVAL = ROOT.parent / "shared" / "benchmarks" / "semeval2013"
-SPLITS = (
-    "beetle_train",
-    "beetle_test_ua",
-    "beetle_test_uq",
-    "scientsbank_train",
-    "scientsbank_test_ua",
-    "scientsbank_test_uq",
-    "scientsbank_test_ud",
+from benchmarks.teachback_data import (
+    SEMEVAL_TEST,
+    SEMEVAL_TRAIN,
+    Item,
+    VectorStore,
+    dev_set,
+    fresh_set,
+    own_set,
+    semeval_split,
 )
+from bot.content.teachback import load_modules
+from bot.teachback import grader, semantic
+from bot.teachback.grader import PointResult
+
+GOALS = "goals on held-out: accuracy >= 0.92, false credit <= 0.05, miss <= 0.10"
+TRAINING_SETS = ("own", "dev-train")
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+def grade(items: Sequence[Item], store: VectorStore) -> list[list[PointResult]]:
+    """The coach's grade of every item, with vectors from the store."""
+    model = grader.load_model()
+    out = []
+    for item in items:
+        analysed, evidence = grader.gather(
+            item.key_points, item.answer, item.lang, item.question, embed=store
+        )
+        out.append([grader.decide(row, analysed, model) for row in evidence])
+    return out
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def labelled(show_errors: bool) -> None:
-    """Per-point figures on the hand-labelled answers."""
-    rows = _rows(LABELLED)
+def _counts(pairs: Sequence[tuple[bool, bool]]) -> Counter[str]:
     counts: Counter[str] = Counter()
-    by_kind: Counter[str] = Counter()
-    kind_total: Counter[str] = Counter()
-    times: list[float] = []
-    for row in rows:
-        started = time.perf_counter()
-        results = grade_teachback(row["key_points"], row["answer"], row["lang"])
-        times.append((time.perf_counter() - started) * 1000)
-        for point, result, truth in zip(row["key_points"], results, row["covered"], strict=True):
-            outcome = {
-                (True, True): "tp",
-                (False, False): "tn",
-                (True, False): "fp",
-                (False, True): "fn",
-            }[(result.covered, truth)]
-            counts[outcome] += 1
-            kind_total[row["kind"]] += 1
-            by_kind[row["kind"]] += outcome in ("tp", "tn")
-            if show_errors and outcome in ("fp", "fn"):
-                print(
-                    f"  {outcome} {row['id']}: {row['answer']!r}\n      point: {point!r}"
-                    f" evidence={result.evidence} score={result.score}"
-                )
-    total = sum(counts.values())
-    print(f"labelled answers: {len(rows)}, key points graded: {total}")
-    print(f"  per-point accuracy  {(counts['tp'] + counts['tn']) / total:.3f}  (goal >= 0.92)")
-    print(
-        f"  false credit        {counts['fp'] / (counts['fp'] + counts['tn']):.3f}"
-        f"  (of points not covered; {counts['fp']} of {counts['fp'] + counts['tn']}, goal <= 0.03)"
-    )
-    print(
-        f"  miss rate           {counts['fn'] / (counts['fn'] + counts['tp']):.3f}"
-        f"  (of points covered; {counts['fn']} of {counts['fn'] + counts['tp']})"
-    )
-    print(
-        f"  grading time        p50 {_percentile(times, 0.5):.2f} ms, "
-        f"p95 {_percentile(times, 0.95):.2f} ms per answer  (goal p95 <= 50 ms)"
-    )
-    print(
-        "  accuracy by kind    "
-        + ", ".join(f"{kind} {by_kind[kind] / kind_total[kind]:.2f}" for kind in sorted(kind_total))
-    )
+    for predicted, truth in pairs:
+        counts[{(True, True): "tp", (False, False): "tn", (True, False): "fp",
+                (False, True): "fn"}[(predicted, truth)]] += 1  # fmt: skip
+    return counts
 
 
-def _macro_f1(pairs: list[tuple[bool, bool]]) -> float:
+def describe(pairs: Sequence[tuple[bool, bool]]) -> str:
+    """Accuracy, false credit and miss rate of (predicted, truth) pairs."""
+    c = _counts(pairs)
+    total = sum(c.values())
+    if not total:
+        return "n=0"
+    accuracy = (c["tp"] + c["tn"]) / total
+    negatives, positives = c["fp"] + c["tn"], c["fn"] + c["tp"]
+    false_credit = f"{c['fp'] / negatives:.3f}" if negatives else "  -  "
+    miss = f"{c['fn'] / positives:.3f}" if positives else "  -  "
+    return f"accuracy {accuracy:.3f}  false credit {false_credit}  miss {miss}  (n={total})"
+
+
+def report(name: str, items: Sequence[Item], results: Sequence[Sequence[PointResult]]) -> None:
+    """Figures for one set: overall, by language, by kind; and the unsure share."""
+    pairs = [
+        (r.covered, t)
+        for item, row in zip(items, results, strict=True)
+        for r, t in zip(row, item.covered, strict=True)
+    ]
+    print(f"{name}: {len(items)} answers")
+    print(f"  all              {describe(pairs)}")
+    for key, label in (("lang", "language"), ("kind", "kind")):
+        values = sorted({getattr(i, key) for i in items})
+        for value in values:
+            subset = [
+                (r.covered, t)
+                for item, row in zip(items, results, strict=True)
+                if getattr(item, key) == value
+                for r, t in zip(row, item.covered, strict=True)
+            ]
+            print(f"  {label} {value:18s} {describe(subset)}"[:110])
+    unsure = [r for row in results for r in row if r.unsure]
+    right = sum(
+        t
+        for item, row in zip(items, results, strict=True)
+        for r, t in zip(row, item.covered, strict=True)
+        if r.unsure
+    )
+    print(f"  unsure (a follow-up question): {len(unsure)} points, {right} of them covered")
+
+
+def macro_f1(pairs: Sequence[tuple[bool, bool]]) -> float:
+    """2-way macro-F1, as SemEval-2013 reports it."""
     scores = []
     for positive in (True, False):
         tp = sum(1 for p, t in pairs if p == positive and t == positive)
@@ -107,86 +129,100 @@ def _macro_f1(pairs: list[tuple[bool, bool]]) -> float:
     return statistics.fmean(scores)
 
 
-def _semeval_grades(path: Path) -> list[tuple[PointResult, bool]]:
-    return [
-        (
-            grade_with_phrasings(
-                [row["reference_answers"]], row["student_answer"], given=row["question"]
-            )[0],
-            row["label_2way"] == "correct",
-        )
-        for row in _rows(path)
-    ]
+def semeval(store: VectorStore) -> None:
+    """2-way macro-F1 on every SemEval-2013 split, graded by the coach's grader."""
+    print("SemEval-2013 Task 7, 2-way macro-F1 (reference answers as one point's wordings):")
+    for split in (*SEMEVAL_TRAIN, *SEMEVAL_TEST):
+        items = semeval_split(split)
+        results = grade(items, store)
+        pairs = [
+            (row[0].covered, item.covered[0]) for item, row in zip(items, results, strict=True)
+        ]
+        note = "  (fitted on)" if split in SEMEVAL_TRAIN else ""
+        print(f"  {split:22s} {macro_f1(pairs):.3f}  accuracy "
+              f"{sum(p == t for p, t in pairs) / len(pairs):.3f}  n={len(pairs)}{note}")  # fmt: skip
+    store.save()
 
 
-def _decide(result: PointResult, threshold: float) -> bool:
-    return result.score >= threshold and not result.contradicted and result.amounts_ok
+def own_words() -> None:
+    """Every module's re-explanations and accepted phrasings, graded for their own point."""
+    plain = coach = total = 0
+    for module in load_modules().values():
+        for chunk in module.chunks:
+            for point in chunk.key_points:
+                for lang in ("en", "cy"):
+                    texts = [point.re_explain.in_language(lang), *point.accepted.get(lang, ())]
+                    for text in texts:
+                        total += 1
+                        plain += grader.grade_teachback([point.text.in_language(lang)], text, lang)[
+                            0
+                        ].covered
+                        coach += grader.grade_with_phrasings([point.wordings(lang)], text, lang)[
+                            0
+                        ].covered
+    print(f"the modules' own words: {plain} of {total} against the plain key point, "
+          f"{coach} of {total} as the coach grades them (goal: all)")  # fmt: skip
 
 
-def _reference_mode(
-    path: Path, model: ReferenceModel, times: list[float]
-) -> list[tuple[bool, bool]]:
-    pairs = []
-    for row in _rows(path):
+def speed(items: Sequence[Item]) -> None:
+    """Milliseconds per answer on the live model, with the key points' vectors in memory."""
+    semantic.remember_point_vectors(sorted({p for i in items for w in i.key_points for p in w}))
+    times = []
+    for item in items:
+        points = [w[0] for w in item.key_points][:4]
         started = time.perf_counter()
-        result = grade_reference_answers(
-            row["reference_answers"], row["student_answer"], row["question"], model
-        )
+        grader.grade_teachback(points, item.answer, item.lang)
         times.append((time.perf_counter() - started) * 1000)
-        pairs.append((result.covered, row["label_2way"] == "correct"))
-    return pairs
+    times.sort()
+    p50 = times[len(times) // 2]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    print(f"time per answer (live model, up to 4 key points, {len(times)} answers): "
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms (goal p95 <= 50 ms)")  # fmt: skip
 
 
-def semeval(directory: Path) -> None:
-    """2-way macro-F1 on every split, reference answers as one key point's wordings.
-
-    The question is passed as `given` text (its words prove little). Three figures: the
-    key-point grader exactly as the coach runs it; the same with one coverage threshold
-    per corpus chosen on that corpus's training split only (SemEval answers are long
-    sentences, not the short key points the default threshold was set for); and the
-    reference-answer mode, a logistic combination of lexical features whose constants
-    were fitted on the training split only (benchmarks/fit_reference_answers.py).
-    """
-    print("SemEval-2013 Task 7, 2-way macro-F1 (reference answers as key points):")
-    times: list[float] = []
-    for corpus in ("beetle", "scientsbank"):
-        train = _semeval_grades(directory / f"semeval2013_{corpus}_train.jsonl")
-        candidates = [step / 20 for step in range(1, 20)]
-        threshold = max(candidates, key=lambda t: _macro_f1([(_decide(r, t), y) for r, y in train]))
-        for split in (s for s in SPLITS if s.startswith(corpus)):
-            grades = (
-                train
-                if split.endswith("train")
-                else _semeval_grades(directory / f"semeval2013_{split}.jsonl")
-            )
-            as_run = _macro_f1([(r.covered, y) for r, y in grades])
-            tuned = _macro_f1([(_decide(r, threshold), y) for r, y in grades])
-            if split.endswith("train"):  # fitted here: see fit_reference_answers.py for its CV
-                mode, note = "  -  ", "  (development split: fitted here)"
-            else:
-                path = directory / f"semeval2013_{split}.jsonl"
-                model = REFERENCE_MODELS[corpus]
-                mode, note = f"{_macro_f1(_reference_mode(path, model, times)):.3f}", ""
-            print(
-                f"  {split:22s} as run {as_run:.3f}   train-chosen threshold {threshold:.2f}:"
-                f" {tuned:.3f}   reference-answer mode {mode}   n={len(grades)}{note}"
-            )
-    print(
-        f"  reference-answer mode: p50 {_percentile(times, 0.5):.1f} ms,"
-        f" p95 {_percentile(times, 0.95):.1f} ms per answer (all test splits, {len(times)} answers)"
-    )
+def errors(name: str, items: Sequence[Item], results: Sequence[Sequence[PointResult]]) -> None:
+    """Every point graded wrongly in a training set."""
+    for item, row in zip(items, results, strict=True):
+        for point, result, truth in zip(item.key_points, row, item.covered, strict=True):
+            if result.covered != truth:
+                kind = "false credit" if result.covered else "miss"
+                print(f"  {kind}: {item.id} ({item.kind}, {item.lang}) {point[0]!r}\n"
+                      f"      {item.answer!r} p={result.score} evidence={result.evidence}")  # fmt: skip
+    del name
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--semeval", type=Path, default=SEMEVAL)
-    parser.add_argument("--errors", action="store_true", help="list every wrong point")
     parser.add_argument("--no-semeval", action="store_true")
+    parser.add_argument(
+        "--no-fresh", action="store_true", help="leave the fresh blind set out (while developing)"
+    )
+    parser.add_argument("--errors", choices=TRAINING_SETS, help="list a training set's errors")
     args = parser.parse_args()
-    warm_up()
-    labelled(args.errors)
+    grader.warm_up()
+    store = VectorStore()
+    train, held = dev_set()
+    fresh = fresh_set()
+    sets = {
+        "own": own_set(),
+        "dev-train": train,
+        "dev-held-out": held,
+    }
+    if not args.no_fresh:
+        sets["fresh (existing topics)"] = [i for i in fresh if i.set == "fresh"]
+        sets["fresh (new topics)"] = [i for i in fresh if i.set == "fresh-new-topic"]
+        sets["fresh (all)"] = fresh
+    print(GOALS)
+    for name, items in sets.items():
+        results = grade(items, store)
+        report(name, items, results)
+        if args.errors == name:
+            errors(name, items, results)
+    store.save()
+    own_words()
+    speed(train + held)
     if not args.no_semeval:
-        semeval(args.semeval)
+        semeval(store)
 
 
 if __name__ == "__main__":

@@ -1,864 +1,35 @@
-"""What the grader knows about everyday health language, in English and Welsh.
+"""What the grader knows about everyday health language, loaded from data/teachback/lexicon.yml.
 
 Concepts gather the words people use for one idea ("tummy", "stomach", "belly"), so a
-paraphrase matches its key point. Phrase rules turn times, amounts and fixed phrases into
-one comparable token ("twice a day", "2x daily" and "morning and night" all become
-``freq:2/day``; "quarter of an hour" and "15 mins" both become ``dur:900``). Antonyms and
-negators let the grader notice an answer that says the opposite.
-
-Nothing here is shown to anyone; it is matching data, not user-facing text.
+paraphrase meets its key point; phrase rules turn fixed phrases into one concept; antonyms
+and negators let the grader notice an answer that says the opposite. The words live in the
+data file, where a content author can add to them; numbers and times are in
+data/teachback/quantities.yml (`bot.teachback.quantities`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
-# ---------------------------------------------------------------- concepts (lemma -> concept)
+import yaml
 
-_EN_CONCEPTS: dict[str, tuple[str, ...]] = {
-    "FOOD": (
-        "food",
-        "meal",
-        "eat",
-        "eating",
-        "breakfast",
-        "lunch",
-        "dinner",
-        "supper",
-        "teatime",
-        "mealtime",
-        "bwyd",
-    ),
-    "STOMACH": ("stomach", "tummy", "belly", "gut", "gastric", "stomachache", "tummyache"),
-    "SICK": (
-        "sick",
-        "nausea",
-        "nauseous",
-        "nauseated",
-        "queasy",
-        "vomit",
-        "vomiting",
-        "puke",
-        "sickness",
-    ),
-    "DIARRHOEA": ("diarrhoea", "diarrhea", "runs", "loose", "stool", "stools"),
-    "UPSET": ("upset", "problem", "trouble", "bad", "dodgy"),
-    "BETTER": (
-        "better",
-        "improve",
-        "settle",
-        "ease",
-        "subside",
-        "fade",
-        "recover",
-        "well",
-        "disappear",
-    ),
-    "WORSE": ("worse", "worsen", "deteriorate", "flare", "poorly", "unwell", "ill"),
-    "CLINICIAN": (
-        "doctor",
-        "gp",
-        "pharmacist",
-        "chemist",
-        "nurse",
-        "podiatrist",
-        "chiropodist",
-        "clinician",
-        "surgery",
-        "pharmacy",
-        "clinic",
-        "team",
-        "dr",
-        "physician",
-        "specialist",
-    ),
-    "TELL": (
-        "tell",
-        "talk",
-        "speak",
-        "ring",
-        "call",
-        "phone",
-        "contact",
-        "inform",
-        "report",
-        "notify",
-        "mention",
-    ),
-    "CHECK": (
-        "check",
-        "look",
-        "inspect",
-        "examine",
-        "test",
-        "recheck",
-        "retest",
-        "monitor",
-        "see",
-        "measure",
-        "reading",
-        "readings",
-        "read",
-    ),
-    "BLOOD_SUGAR": ("blood", "glucose", "bm", "levels", "level"),
-    "SUGARY": (
-        "sugar",
-        "sugary",
-        "sweet",
-        "sweets",
-        "juice",
-        "coke",
-        "cola",
-        "lucozade",
-        "dextrose",
-        "lemonade",
-        "candy",
-        "jelly",
-        "glucotabs",
-        "sugared",
-    ),
-    "NOSUGAR": ("diet", "sugarfree", "zero"),
-    "DRINK": ("drink", "glass", "cup", "sip", "fluid", "fluids", "liquid", "liquids"),
-    "WATER": ("water", "h2o"),
-    "IMMEDIATELY": (
-        "immediately",
-        "straightaway",
-        "asap",
-        "now",
-        "promptly",
-        "quickly",
-        "urgently",
-        "instantly",
-        "soon",
-        "quick",
-    ),
-    "FAST": ("fast", "rapidly", "hard", "sharply", "hurriedly"),
-    "SLOW": ("slowly", "slow", "gently", "gentle", "steadily", "steady", "deep", "deeply", "long"),
-    "SWALLOW": ("swallow", "gulp"),
-    "WHOLE": ("whole", "entire", "intact", "unbroken", "complete"),
-    "CHEW": ("chew", "crush", "break", "split", "bite", "halve", "grind", "dissolve"),
-    "SHAKE": (
-        "shake",
-        "shaky",
-        "shaking",
-        "tremble",
-        "trembling",
-        "tremor",
-        "shakey",
-        "jittery",
-        "wobbly",
-    ),
-    "SWEAT": ("sweat", "sweating", "sweaty", "clammy", "perspire", "perspiration"),
-    "HUNGRY": ("hungry", "hunger", "starving", "starve", "peckish", "famished"),
-    "CONFUSED": (
-        "confused",
-        "confusion",
-        "muddled",
-        "muddle",
-        "disoriented",
-        "disorientated",
-        "foggy",
-        "dizzy",
-        "vague",
-    ),
-    "IRRITABLE": (
-        "irritable",
-        "grumpy",
-        "snappy",
-        "cross",
-        "moody",
-        "irritability",
-        "angry",
-        "tetchy",
-        "ratty",
-        "narky",
-        "stroppy",
-    ),
-    "BELOW": ("below", "under", "beneath", "less", "lower", "low", "underneath"),
-    "ABOVE": ("above", "over", "higher", "high", "more", "exceed"),
-    "DROP": ("drop", "fall", "dip", "plunge", "crash"),
-    "START": ("start", "begin", "open", "commence"),
-    "FINISH": ("finish", "complete", "completion"),
-    "STOP": ("stop", "quit", "discontinue", "halt"),
-    "SYMPTOM": (
-        "symptom",
-        "breathing",
-        "breath",
-        "breathless",
-        "breathlessness",
-        "phlegm",
-        "sputum",
-        "mucus",
-        "cough",
-        "wheeze",
-        "wheezy",
-        "chest",
-    ),
-    "SIT": ("sit", "seat", "seated", "sitting"),
-    "QUIET": (
-        "quietly",
-        "quiet",
-        "still",
-        "calm",
-        "calmly",
-        "relax",
-        "relaxed",
-        "rest",
-        "peacefully",
-        "settled",
-    ),
-    "ARM": ("arm", "elbow", "forearm"),
-    "TABLE": ("table", "desk", "surface", "armrest", "worktop"),
-    "HEART": ("heart", "chest"),
-    "WRITE": ("write", "note", "record", "log", "jot", "diary", "notebook"),
-    "FOOT": ("foot", "feet", "toe", "toes", "sole", "heel"),
-    "WOUND": (
-        "cut",
-        "blister",
-        "sore",
-        "redness",
-        "red",
-        "wound",
-        "graze",
-        "ulcer",
-        "scratch",
-        "crack",
-        "injury",
-        "mark",
-        "swelling",
-        "bruise",
-        "broken",
-    ),
-    "HEAL": ("heal", "healing", "heals", "healed", "clear", "mend"),
-    "BAREFOOT": ("barefoot", "barefooted", "shoeless"),
-    "HOME": ("home", "house", "indoors", "inside", "indoor"),
-    "DAILY": ("daily", "everyday", "nightly"),
-    "MOUTH": ("mouth", "lips", "lip", "mouthpiece", "gums", "throat"),
-    "RINSE": ("rinse", "gargle", "wash", "swill", "clean", "brush"),
-    "PRESS": ("press", "push", "squeeze", "pump", "click", "fire", "spray"),
-    "HOLD": ("hold",),
-    "WAIT": ("wait", "pause", "leave", "gap"),
-    "NEXT": ("next", "second", "another", "2nd", "further"),
-    "PUFF": ("puff", "dose", "spray", "pump", "shot"),
-    "AFTER": ("after", "afterwards", "later", "following", "post"),
-    "BEFORE": ("before", "first", "prior", "beforehand", "pre"),
-    "AGAIN": ("again", "repeat", "recheck", "retest", "another"),
-    "STARCH": (
-        "starchy",
-        "starch",
-        "sandwich",
-        "biscuit",
-        "bread",
-        "toast",
-        "cracker",
-        "cereal",
-        "carbohydrate",
-        "carb",
-        "carbs",
-        "banana",
-        "crispbread",
-    ),
-    "SNACK": ("snack", "bite", "nibble"),
-    "COMMON": ("common", "normal", "usual", "often", "frequent", "typical", "expected"),
-    "PLAN": ("plan", "instructions", "instruction", "told", "advised"),
-    "WALK": ("walk", "go", "walking", "step", "wander"),
-    "TABLET": (
-        "tablet",
-        "pill",
-        "capsule",
-        "medicine",
-        "medication",
-        "tablets",
-        "prednisolone",
-        "steroids",
-        "antibiotics",
-        "course",
-    ),
-    # Words that name the topic itself: a patient need not repeat them.
-    "TOPIC": (
-        "metformin",
-        "inhaler",
-        "puffer",
-        "canister",
-        "pack",
-        "rescue",
-        "hypo",
-        "copd",
-        "diabetes",
-        "device",
-        "machine",
-        "monitor",
-        "cuff",
-        "insulin",
-    ),
-}
+from bot.config import ROOT
 
-_CY_CONCEPTS: dict[str, tuple[str, ...]] = {
-    "FOOD": ("bwyd", "bwyta", "pryd", "brecwast", "cinio", "swper", "te", "prydau", "food"),
-    "STOMACH": ("stumog", "bol", "bola"),
-    "SICK": ("sâl", "cyfog", "chwydu", "taflu"),
-    "CLINICIAN": (
-        "meddyg",
-        "nyrs",
-        "fferyllydd",
-        "fferyllfa",
-        "podiatrydd",
-        "clinig",
-        "doctor",
-        "gp",
-    ),
-    "TELL": ("dweud", "ffonio", "siarad", "cysylltu", "rhoi gwybod"),
-    "CHECK": (
-        "gwirio",
-        "edrych",
-        "profi",
-        "mesur",
-        "archwilio",
-        "tsiecio",
-        "checio",
-        "darlleniad",
-        "darlleniadau",
-        "darllen",
-    ),
-    "BLOOD_SUGAR": ("gwaed", "lefel", "lefelau"),
-    "SUGARY": (
-        "siwgr",
-        "siwgrog",
-        "melys",
-        "losin",
-        "loshin",
-        "fferins",
-        "melysion",
-        "sudd",
-        "glwcos",
-        "lemonêd",
-    ),
-    "DRINK": ("diod", "yfed", "gwydraid", "gwydr", "cwpan", "hylif"),
-    "WATER": ("dŵr", "dwr"),
-    "IMMEDIATELY": ("unwaith", "syth", "ar unwaith", "yn syth", "nawr", "rŵan", "ar frys"),
-    "SLOW": ("araf", "yn araf", "dwfn", "ysgafn"),
-    "FAST": ("cyflym", "yn gyflym", "sydyn"),
-    "SWALLOW": ("llyncu", "llync"),
-    "WHOLE": ("cyfan", "yn gyfan"),
-    "CHEW": ("cnoi", "malu", "torri", "mathru"),
-    "SHAKE": ("ysgwyd", "crynu", "sigo"),
-    "HOLD": ("dal", "cadw"),
-    "BREATH": ("anadl", "anadlu", "gwynt"),
-    "FOOT": ("troed", "traed", "bysedd"),
-    "WOUND": (
-        "briw",
-        "briwiau",
-        "pothell",
-        "pothelli",
-        "cochni",
-        "coch",
-        "clwyf",
-        "clwyfau",
-        "crafiad",
-        "toriad",
-    ),
-    "BAREFOOT": ("troednoeth", "droednoeth"),
-    "SHOES": ("esgid", "esgidiau", "sliper", "sliperi", "sanau", "slipars"),
-    "DAILY": ("beunydd", "beunyddiol", "dyddiol"),
-    "SIT": ("eistedd", "eisteddwch"),
-    "QUIET": ("tawel", "dawel", "llonydd", "ymlacio", "gorffwys", "gorffwyswch", "distaw"),
-    "BEFORE": ("cyn", "gyntaf", "gynta"),
-    "AFTER": ("ar ôl", "wedi", "ar ol"),
-    "AGAIN": ("eto", "eilwaith"),
-    "PUFF": ("pwff", "chwythiad", "dos"),
-    "MOUTH": ("ceg", "gwefusau", "genau"),
-    "OUT": ("allan", "mas"),
-    "FULLY": ("llawn", "yn llawn", "gwbl", "cyfan gwbl", "yn gyfan gwbl", "i gyd"),
-    "TOPIC": ("anadlydd", "pwmp", "metformin", "tabled", "dabled", "tabledi", "hypo"),
-}
-
-CONCEPTS: dict[str, dict[str, str]] = {
-    lang: {word: concept for concept, words in table.items() for word in words}
-    for lang, table in (("en", _EN_CONCEPTS), ("cy", _CY_CONCEPTS))
-}
-
-# How much a concept counts towards a key point (default 0.8); naming the topic counts little.
-CONCEPT_WEIGHTS: dict[str, float] = {
-    "TOPIC": 0.1,
-    "TABLET": 0.2,
-    "PLAN": 0.3,
-    "COMMON": 0.5,
-    "AT_FIRST": 0.5,
-    "HEART_LEVEL": 1.5,
-    "SIMULTANEOUS": 1.2,
-    "DRINK": 0.4,
-    "WALK": 0.3,
-    "AFTER": 0.4,
-    "BEFORE": 0.5,
-    "HOME": 0.3,
-    "TABLE": 0.5,
-    "SYMPTOM": 0.5,
-    "UPSET": 0.4,
-    "AGAIN": 0.4,
-    "NEXT": 0.4,
-    "OUT": 0.3,
-}
-
-# A concept and the concepts that say the opposite of it.
-ANTONYMS: dict[str, frozenset[str]] = {
-    "FOOD": frozenset({"EMPTY_STOMACH"}),
-    "EMPTY_STOMACH": frozenset({"FOOD"}),
-    "WHOLE": frozenset({"CHEW"}),
-    "CHEW": frozenset({"WHOLE"}),
-    "SLOW": frozenset({"FAST"}),
-    "FAST": frozenset({"SLOW"}),
-    "BELOW": frozenset({"ABOVE"}),
-    "ABOVE": frozenset({"BELOW"}),
-    "FINISH": frozenset({"STOP"}),
-    "STOP": frozenset({"FINISH"}),
-    "SUGARY": frozenset({"NOSUGAR"}),
-    "BAREFOOT": frozenset({"SHOES"}),
-    "SHOES": frozenset({"BAREFOOT"}),
-    "BEFORE": frozenset({"AFTER"}),
-    "AFTER": frozenset({"BEFORE"}),
-    "HOLD_BREATH": frozenset({"EXHALE_NOW"}),
-    "DAILY": frozenset({"freq:rare"}),
-    "freq:2/day": frozenset({"freq:1/day"}),
-    "freq:1/day": frozenset({"freq:2/day"}),
-    "BETTER": frozenset({"PERSIST"}),
-}
-# Opposites that only count when they sit next to something the answer matched.
-WEAK_ANTONYMS = frozenset({"BEFORE", "AFTER"})
-
-# Concepts an answer must contain for its key point to count (times, amounts, numbers).
-MANDATORY_PREFIXES = ("dur:", "num:", "freq:")
-
-# ----------------------------------------------------------------------------- negation
-
-NEGATORS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        {
-            "not",
-            "no",
-            "never",
-            "don't",
-            "dont",
-            "doesn't",
-            "doesnt",
-            "didn't",
-            "won't",
-            "wont",
-            "can't",
-            "cant",
-            "cannot",
-            "isn't",
-            "aren't",
-            "without",
-            "nothing",
-            "neither",
-            "nor",
-            "n't",
-            "shouldn't",
-            "mustn't",
-            "avoid",
-            "unable",
-            "fails",
-            "none",
-            "instead",
-            "wouldn't",
-            "haven't",
-            "hasn't",
-        }
-    ),
-    "cy": frozenset(
-        {
-            "ddim",
-            "dim",
-            "peidiwch",
-            "peidio",
-            "byth",
-            "nid",
-            "na",
-            "nac",
-            "heb",
-            "paid",
-            "nad",
-            "osgoi",
-        }
-    ),
-}
-# Words that end a negation's reach.
-CLAUSE_BREAKS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        {
-            ",",
-            ".",
-            ";",
-            ":",
-            "!",
-            "?",
-            "but",
-            "so",
-            "then",
-            "just",
-            "and",
-            "until",
-            "unless",
-            "if",
-            "because",
-            "instead",
-            "only",
-            "-",
-            "i",
-            "you",
-            "we",
-            "he",
-            "she",
-            "they",
-            "while",
-            "when",
-            "or",
-        }
-    ),
-    "cy": frozenset(
-        {
-            ",",
-            ".",
-            ";",
-            ":",
-            "!",
-            "?",
-            "ond",
-            "felly",
-            "wedyn",
-            "a",
-            "ac",
-            "os",
-            "achos",
-            "oherwydd",
-            "-",
-            "rwy",
-            "dw",
-            "dwi",
-            "rydw",
-            "pan",
-        }
-    ),
-}
-NEGATION_REACH = 2  # content words
-
-STOPWORDS_CY = frozenset(
-    {
-        "y",
-        "yr",
-        "'r",
-        "a",
-        "ac",
-        "ag",
-        "â",
-        "i",
-        "o",
-        "yn",
-        "yng",
-        "ym",
-        "mae",
-        "ydy",
-        "yw",
-        "rwy",
-        "rydw",
-        "dw",
-        "dwi",
-        "rwy'n",
-        "dw'i",
-        "fy",
-        "fe",
-        "fo",
-        "hi",
-        "e",
-        "ei",
-        "eich",
-        "ein",
-        "eu",
-        "ni",
-        "chi",
-        "nhw",
-        "mi",
-        "fi",
-        "am",
-        "ar",
-        "at",
-        "gan",
-        "gyda",
-        "efo",
-        "hefyd",
-        "neu",
-        "sy",
-        "sydd",
-        "bod",
-        "wedi",
-        "gael",
-        "cael",
-        "mewn",
-        "pob",
-        "bob",
-        "tua",
-        "sut",
-        "beth",
-        "pan",
-        "wrth",
-        "dros",
-        "drwy",
-        "trwy",
-        "hyn",
-        "hynny",
-        "hwn",
-        "hon",
-        "yma",
-        "yna",
-        "'n",
-        "'m",
-        "'ch",
-        "i'w",
-        "iddo",
-        "iddi",
-        "gwneud",
-        "wneud",
-        "cymryd",
-        "cymerwch",
-        "gymryd",
-        "chymryd",
-        "rhoi",
-        "roi",
-        "mynd",
-        "fydd",
-        "bydd",
-        "ydw",
-        "iawn",
-        "diolch",
-        "ie",
-        "do",
-        "ôl",
-        "ol",
-        "dylech",
-        "angen",
-        "gallwch",
-    }
-)
-EN_EXTRA_STOPWORDS = frozenset(
-    {
-        "feel",
-        "feeling",
-        "felt",
-        "let",
-        "know",
-        "keep",
-        "doing",
-        "do",
-        "take",
-        "have",
-        "get",
-        "use",
-        "make",
-        "put",
-        "like",
-        "such",
-        "include",
-        "includes",
-        "usually",
-        "may",
-        "might",
-        "also",
-        "sure",
-        "thing",
-        "things",
-        "bit",
-        "lot",
-        "just",
-        "about",
-        "around",
-        "roughly",
-        "approximately",
-        "approx",
-        "as",
-        "says",
-        "say",
-        "your",
-        "my",
-        "it",
-        "i",
-        "you",
-        "im",
-        "i'm",
-        "ok",
-        "okay",
-        "yes",
-        "yeah",
-        "yep",
-        "fine",
-        "alright",
-        "understand",
-        "got",
-        "thanks",
-        "thank",
-        "right",
-        "good",
-        "great",
-        "need",
-        "want",
-        "should",
-        "must",
-        "will",
-        "can",
-        "would",
-        "could",
-        "try",
-        "going",
-        "always",
-        "even",
-        "really",
-        "one",
-        "way",
-        "time",
-        "times",
-    }
-)
-# Kept although spaCy calls them stop words: they carry meaning in instructions.
-EN_KEEP = frozenset(
-    {
-        "before",
-        "after",
-        "first",
-        "again",
-        "below",
-        "above",
-        "under",
-        "over",
-        "less",
-        "more",
-        "every",
-        "once",
-        "twice",
-        "whole",
-        "full",
-        "fully",
-        "empty",
-        "down",
-        "out",
-        "in",
-        "never",
-        "next",
-        "last",
-        "same",
-        "together",
-        "still",
-        "well",
-        "afterwards",
-        "least",
-        "quite",
-    }
-)
-
-# ----------------------------------------------------------------------------- numbers
-
-NUMBER_WORDS: dict[str, dict[str, int]] = {
-    "en": {
-        "zero": 0,
-        "one": 1,
-        "two": 2,
-        "three": 3,
-        "four": 4,
-        "five": 5,
-        "six": 6,
-        "seven": 7,
-        "eight": 8,
-        "nine": 9,
-        "ten": 10,
-        "eleven": 11,
-        "twelve": 12,
-        "fifteen": 15,
-        "twenty": 20,
-        "thirty": 30,
-        "forty": 40,
-        "forty-eight": 48,
-        "fortyeight": 48,
-        "sixty": 60,
-        "ninety": 90,
-        "hundred": 100,
-    },
-    "cy": {
-        "un": 1,
-        "dau": 2,
-        "dwy": 2,
-        "ddau": 2,
-        "ddwy": 2,
-        "tri": 3,
-        "tair": 3,
-        "pedwar": 4,
-        "pedair": 4,
-        "pump": 5,
-        "pum": 5,
-        "bum": 5,
-        "bump": 5,
-        "phum": 5,
-        "dri": 3,
-        "thri": 3,
-        "bedwar": 4,
-        "phedwar": 4,
-        "chwech": 6,
-        "chwe": 6,
-        "saith": 7,
-        "wyth": 8,
-        "naw": 9,
-        "deg": 10,
-        "deng": 10,
-        "ddeg": 10,
-        "pymtheg": 15,
-        "pymtheng": 15,
-        "bymtheg": 15,
-        "ugain": 20,
-        "hugain": 20,
-        "tri deg": 30,
-        "deg ar hugain": 30,
-    },
-}
-
-UNIT_SECONDS: dict[str, int] = {
-    "sec": 1,
-    "secs": 1,
-    "second": 1,
-    "seconds": 1,
-    "eiliad": 1,
-    "eiliadau": 1,
-    "min": 60,
-    "mins": 60,
-    "minute": 60,
-    "minutes": 60,
-    "munud": 60,
-    "funud": 60,
-    "munudau": 60,
-    "hour": 3600,
-    "hours": 3600,
-    "hr": 3600,
-    "hrs": 3600,
-    "awr": 3600,
-    "oriau": 3600,
-    "day": 86400,
-    "days": 86400,
-    "diwrnod": 86400,
-    "diwrnodau": 86400,
-    "niwrnod": 86400,
-    "ddiwrnod": 86400,
-    "week": 604800,
-    "weeks": 604800,
-    "wythnos": 604800,
-    "wythnosau": 604800,
-    "fortnight": 1209600,
-    "pythefnos": 1209600,
-}
+LEXICON_FILE = ROOT / "data" / "teachback" / "lexicon.yml"
+LANGUAGES = ("en", "cy")
+DEFAULT_CONCEPT_WEIGHT = 0.8
+NEGATION_REACH = 6  # content words a "not" reaches, within its clause
 
 
 @dataclass(frozen=True)
 class PhraseRule:
-    """A pattern on normalised text and the concept it stands for.
+    """A pattern on the joined tokens and the concept it stands for.
 
-    `consume` rules replace the words they cover; the others only add their concept,
-    leaving the words to match on their own too.
+    `consume` rules use up the words they cover; the others ("tags") only add their
+    concept, leaving the words to match on their own too.
     """
 
     pattern: re.Pattern[str]
@@ -866,161 +37,76 @@ class PhraseRule:
     consume: bool = True
 
 
-def _rules(lang: str, rows: list[tuple[str, str] | tuple[str, str, bool]]) -> list[PhraseRule]:
-    del lang
-    return [
-        PhraseRule(re.compile(row[0]), row[1], row[2] if len(row) == 3 else True) for row in rows
+@dataclass(frozen=True)
+class Language:
+    """One language's part of the lexicon."""
+
+    concepts: dict[str, str]  # word or lemma -> concept
+    rules: tuple[PhraseRule, ...]
+    negators: frozenset[str]
+    negator_phrases: tuple[re.Pattern[str], ...]  # "stop adding", "no longer": a "not"
+    post_negators: tuple[re.Pattern[str], ...]
+    clause_breaks: frozenset[str]
+    subordinators: frozenset[str]  # "if", "when": a condition stays with its main clause
+    stopwords: frozenset[str]  # Welsh stop words; English adds these to spaCy's
+    keep_words: frozenset[str]  # English words spaCy calls stop words that carry meaning
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Both languages, and what is shared: concept weights and antonyms."""
+
+    languages: dict[str, Language]
+    weights: dict[str, float]
+    antonyms: dict[str, frozenset[str]]
+    weak_antonyms: frozenset[str]
+
+    def weight(self, concept: str) -> float:
+        """How much a concept counts towards a key point."""
+        return self.weights.get(concept, DEFAULT_CONCEPT_WEIGHT)
+
+
+def _words(raw: Any) -> frozenset[str]:
+    return frozenset(str(w) for w in raw or ())
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w'])(?:{text})(?![\w'])")
+
+
+def _language(raw: dict[str, Any]) -> Language:
+    concepts = {
+        str(word): str(concept)
+        for concept, words in (raw.get("concepts") or {}).items()
+        for word in words
+    }
+    rules = [
+        PhraseRule(_pattern(str(p)), str(concept), consume)
+        for key, consume in (("phrases", True), ("tags", False))
+        for concept, patterns in (raw.get(key) or {}).items()
+        if patterns
+        for p in patterns
     ]
+    return Language(
+        concepts=concepts,
+        rules=tuple(rules),
+        negators=_words(raw.get("negators")),
+        negator_phrases=tuple(_pattern(str(p)) for p in raw.get("negator_phrases") or ()),
+        post_negators=tuple(_pattern(str(p)) for p in raw.get("post_negators") or ()),
+        clause_breaks=_words(raw.get("clause_breaks")),
+        subordinators=_words(raw.get("subordinators")),
+        stopwords=_words(raw.get("stopwords")) | _words(raw.get("extra_stopwords")),
+        keep_words=_words(raw.get("keep_words")),
+    )
 
 
-_EN_RULES: list[tuple[str, str] | tuple[str, str, bool]] = [
-    (r"\bblood (?:sugars?|glucose)(?: levels?)?\b", "BLOOD_SUGAR"),
-    (r"\b(?:sugar|glucose) (?:levels?|readings?)\b", "BLOOD_SUGAR"),
-    (r"\b(?:my|your|their|the) (?:sugars?|levels|bloods?)\b(?! drink)", "BLOOD_SUGAR"),
-    (r"\bsugars? (?=(?:drops?|dropping|goes|go|is|are|falls?|gets?|levels?)\b)", "BLOOD_SUGAR"),
-    (r"\bblood pressure\b", "BP"),
-    (r"\bempty (?:stomach|tummy|belly)\b", "EMPTY_STOMACH"),
-    (r"\bwithout (?:food|eating|a meal|meals|breakfast)\b", "EMPTY_STOMACH"),
-    (
-        r"\b(?:before|instead of) (?:i |you )?(?:eat|eating|food|meals?|breakfast)\b",
-        "EMPTY_STOMACH",
-    ),
-    (r"\b(?:throw(?:ing)?|threw) up\b", "SICK"),
-    (r"\bbeing sick\b", "SICK"),
-    (r"\bthe runs\b", "DIARRHOEA"),
-    (r"\b(?:go|goes|going|went) away\b", "BETTER"),
-    (r"\bsettles? down\b", "BETTER"),
-    (r"\b(?:the )?whole (?:time|way through)\b", "PERSIST"),
-    (r"\b(?:all|every) (?:of )?(?:the |my )?(?:tablets?|pills?|course)\b", "FINISH"),
-    (r"\b(?:whole|full|complete) course\b", "FINISH"),
-    (r"\buntil (?:they'?re|they are|it'?s|it is) (?:gone|finished|done|all gone)\b", "FINISH"),
-    (r"\blet (?:\w+ ){0,4}know\b", "TELL", False),
-    (
-        r"\bat (?:the )?(?:first|start|beginning)\b|\bto (?:begin|start) with\b|\bearly on\b|\bin the beginning\b|\bfirst few (?:days|weeks)\b",
-        "AT_FIRST",
-    ),
-    (r"\bget (?:it |them )?(?:checked|seen|looked at)\b", "CHECK"),
-    (r"\b(?:straight|right) away\b", "IMMEDIATELY"),
-    (r"\bat once\b", "IMMEDIATELY"),
-    (r"\bas soon as (?:possible|you can|i can)\b", "IMMEDIATELY"),
-    (r"\bsame (?:day|time)\b(?! as)", "SIMULTANEOUS"),
-    (r"\bat the same (?:time|moment)\b", "SIMULTANEOUS"),
-    (r"\b(?:while|whilst|as) (?:i |you )?(?:press|push|pressing|pushing)\b", "SIMULTANEOUS", False),
-    (r"\btogether\b", "SIMULTANEOUS"),
-    (
-        r"\b(?:breathe?s?|breathing) out\b|\bexhale[sd]?\b|\bblow(?:ing)? out\b|\bempty (?:my|your) lungs\b",
-        "EXHALE",
-    ),
-    (
-        r"\b(?:breathe?s?|breathing) in\b|\binhale[sd]?\b|\b(?:take|taking) a (?:slow |deep )*breath\b|\bbreath in\b",
-        "INHALE",
-    ),
-    (r"\bhold(?:ing)? (?:my|your|the) breath\b|\bhold (?:it|that) in\b|\bhold it\b", "HOLD_BREATH"),
-    (r"\b(?:breathe?|breath) (?:straight|right) (?:back )?out\b", "EXHALE_NOW"),
-    (r"\bcount(?:ing)? to 10\b", "dur:10"),
-    (
-        r"\ball the way\b|\bas (?:much|far) as (?:i|you) can\b|\bcompletely\b|\bfully\b|\bright out\b",
-        "FULLY",
-    ),
-    (r"\bfull(?:-| )sugar\b|\bfull fat\b", "SUGARY"),
-    (
-        r"\b(?:sugar[- ]free|no sugar|without sugar|low sugar|diet (?:coke|drink|lemonade|pop))\b",
-        "NOSUGAR",
-    ),
-    (r"\bjelly (?:babies|baby|beans?)\b|\bglucose (?:tablets?|tabs?|gel)\b", "SUGARY"),
-    (
-        r"\bbare ?feet\b|\bbare ?foot(?:ed)?\b|\bwithout (?:shoes|slippers|socks)\b|\bin (?:my|your) socks\b",
-        "BAREFOOT",
-    ),
-    (
-        r"\b(?:wear|wearing|wore|put on|in) (?:my |your |some )?(?:shoes|slippers|footwear|sandals|socks)(?: or (?:shoes|slippers|socks))?\b",
-        "SHOES",
-    ),
-    (
-        r"\b(?:heart|chest) (?:level|height)\b|\blevel (?:with|of) (?:my|your|the) (?:heart|chest)\b|\bsame (?:level|height) as (?:my|your|the) (?:heart|chest)\b",
-        "HEART_LEVEL",
-    ),
-    (
-        r"\b(?:a|one|1) minute apart\b|\b(?:a|one|1) minute between\b|\bwait (?:a|one|1) minute\b",
-        "dur:60",
-    ),
-    (r"\bmouth(?: out)?\b(?= (?:with|after))", "MOUTH", False),
-    (r"\bfoot (?:clinic|team|doctor|specialist)\b", "CLINICIAN"),
-    (r"\bsore that (?:is not|isn't|won't|will not|does not|doesn't)\b", "WOUND", False),
-]
-
-_EN_FREQ_RULES: list[tuple[str, str] | tuple[str, str, bool]] = [
-    (
-        r"\b(?:twice|2 ?x|x ?2|2 times) ?(?:a|per|each|every|/)? ?(?:day|daily)\b"
-        r"|\b2 (?:a|per|each|every) day\b",
-        "freq:2/day",
-    ),
-    (r"\btwice daily\b|\bbd\b", "freq:2/day"),
-    (
-        r"\b(?:every |each |in the |of a )?mornings? and (?:every |each |in the |at |last thing at )?(?:nights?|evenings?|bedtime|teatime|tea time)\b",
-        "freq:2/day",
-    ),
-    (r"\b(?:nights?|evenings?) and (?:every |each |in the )?mornings?\b", "freq:2/day"),
-    (r"\bbreakfast\b.{0,40}?\b(?:tea|dinner|supper|evening meal)\b", "freq:2/day", False),
-    (r"\b(?:dinner|tea|supper)\b.{0,40}?\bbreakfast\b", "freq:2/day", False),
-    (
-        r"\b(?:once|1 time|1 x|1x) ?(?:a|per|each|every)? ?(?:day|daily)\b|\bonce daily\b|\b1 a day\b",
-        "freq:1/day",
-    ),
-    (
-        r"\b(?:every|each|a|per|once a) (?:day|morning and night)\b|\bdaily\b|\bevery single day\b|\bday to day\b",
-        "DAILY",
-    ),
-    (r"\b(?:once|1) a (?:month|week)\b|\bmonthly\b|\bweekly\b", "freq:rare"),
-]
-
-_CY_RULES: list[tuple[str, str] | tuple[str, str, bool]] = [
-    (
-        r"\bsiwgr (?:yn )?(?:y |fy |eich )?(?:n)?gwaed\b|\blefel(?:au)? siwgr\b|\bsiwgr gwaed\b",
-        "BLOOD_SUGAR",
-    ),
-    (r"\b(?:fy |eich )?(?:ng)?waed\b", "BLOOD_SUGAR"),
-    (r"\b(?:fy|eich|ei) (?:siwgr|lefelau|lefel)\b", "BLOOD_SUGAR"),
-    (r"\bar y dechrau\b|\bi ddechrau\b", "AT_FIRST"),
-    (r"\bstumog wag\b|\bheb fwyd\b|\bcyn bwyta\b", "EMPTY_STOMACH"),
-    (
-        r"\b(?:ddwywaith|dwywaith|dwy waith|2 waith|2 x) (?:y|bob|pob) (?:dydd|diwrnod)\b",
-        "freq:2/day",
-    ),
-    (
-        r"\b(?:yn y |bob |yn )?bore a(?:'r)? (?:gyda'r |yn y )?nos\b|\b(?:yn y )?bore a (?:gyda'r |yn y )?(?:hwyr|noswaith)\b",
-        "freq:2/day",
-    ),
-    (
-        r"\bfrecwast\b.{0,40}?\b(?:swper|te|cinio)\b|\bmrecwast\b.{0,40}?\b(?:swper|te|cinio)\b|\bbrecwast\b.{0,40}?\b(?:swper|te|cinio)\b",
-        "freq:2/day",
-        False,
-    ),
-    (r"\bunwaith (?:y|bob|pob) (?:dydd|diwrnod)\b", "freq:1/day"),
-    (r"\bunwaith (?:y|bob|pob) (?:mis|wythnos)\b", "freq:rare"),
-    (r"\b(?:bob|pob) dydd\b|\bbob diwrnod\b|\bdyddiol\b|\bbeunydd\b", "DAILY"),
-    (r"\bar unwaith\b|\byn syth\b|\bar frys\b", "IMMEDIATELY"),
-    (r"\bchwarter awr\b", "dur:900"),
-    (r"\bhanner munud\b", "dur:30"),
-    (r"\banadlu allan\b|\banadlwch allan\b|\bchwythu allan\b", "EXHALE"),
-    (r"\banadlu i mewn\b|\banadlwch i mewn\b|\bsugno\b", "INHALE"),
-    (r"\b(?:dal|daliwch|dala|cadw) (?:fy |eich |dy |yr )?(?:n?g?wynt|anadl)\b", "HOLD_BREATH"),
-    (
-        r"\b(?:heb|dim) (?:e?sgidiau|sgidie|sliperi|sanau)\b|\btroednoeth\b|\bdroednoeth\b",
-        "BAREFOOT",
-    ),
-    (
-        r"\b(?:gwisgo|wisgo) (?:fy |eich )?(?:e?sgidiau|sgidie|sliperi|sanau)\b|\b(?:e?sgidiau|sliperi)\b",
-        "SHOES",
-    ),
-    (r"\bheb siwgr\b|\bdi-siwgr\b|\bdiet\b", "NOSUGAR"),
-    (r"\bllawn siwgr\b|\bsiwgrog\b", "SUGARY"),
-    (r"\b(?:munud|funud) ar wahân\b|\b(?:munud|funud) rhwng\b", "dur:60"),
-    (r"\byn (?:gyfan gwbl|llawn)\b|\bi gyd\b", "FULLY"),
-    (r"\bar ôl\b|\bar ol\b", "AFTER"),
-]
-
-RULES: dict[str, list[PhraseRule]] = {
-    "en": _rules("en", _EN_FREQ_RULES + _EN_RULES),
-    "cy": _rules("cy", _CY_RULES),
-}
+@functools.cache
+def load() -> Lexicon:
+    """The lexicon, read once per process."""
+    raw: dict[str, Any] = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    return Lexicon(
+        languages={lang: _language(raw[lang]) for lang in LANGUAGES},
+        weights={str(k): float(v) for k, v in (raw.get("weights") or {}).items()},
+        antonyms={str(k): _words(v) for k, v in (raw.get("antonyms") or {}).items()},
+        weak_antonyms=_words(raw.get("weak_antonyms")),
+    )

@@ -84,3 +84,28 @@ def stem(word: str) -> str:
 def stems(word: str) -> frozenset[str]:
     """Stems of every radical form of a word."""
     return frozenset(stem(form) for form in radicals(word))
+
+
+# Radical onset -> its soft, nasal and aspirate mutations.
+_MUTATE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ll", ("l",)),
+    ("rh", ("r",)),
+    ("p", ("b", "mh", "ph")),
+    ("t", ("d", "nh", "th")),
+    ("c", ("g", "ngh", "ch")),
+    ("b", ("f", "m")),
+    ("d", ("dd", "n")),
+    ("g", ("", "ng")),
+    ("m", ("f",)),
+)
+
+
+@functools.cache
+def mutations(word: str) -> frozenset[str]:
+    """The forms a radical word takes after the grammar mutates it ("munud" -> "funud")."""
+    for onset, targets in _MUTATE:
+        if word.startswith(onset) and len(word) > len(onset) + 1:
+            return frozenset(target + word[len(onset) :] for target in targets)
+    if word[:1] in _VOWELS:
+        return frozenset({"h" + word})
+    return frozenset()
