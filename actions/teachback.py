@@ -9,6 +9,7 @@ asks the current question, from the store.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -24,9 +25,9 @@ from actions.base import (
     run_in_store,
     tracker_language,
 )
-from bot.content.teachback import Module, find_module, load_dialogue
+from bot.content.teachback import KeyPoint, Module, find_module, load_dialogue, servable
 from bot.logs import pseudonym
-from bot.teachback import flow
+from bot.teachback import flow, grader
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,32 @@ def _say(dispatcher: CollectingDispatcher, text: str) -> None:
     dispatcher.utter_message(text=text)
 
 
+_warming: set[asyncio.Task[None]] = set()
+
+
+def _warm_up(module: Module) -> None:
+    """Load the grader and the module's key points while the patient reads the first chunk."""
+    texts = [
+        text
+        for chunk in module.chunks
+        for point in chunk.key_points
+        for language in ("en", "cy")
+        for text in point.wordings(language)
+    ]
+    task = asyncio.create_task(asyncio.to_thread(grader.warm_up, texts))
+    _warming.add(task)
+    task.add_done_callback(_warming.discard)
+
+
+def _correct_kindly(
+    dispatcher: CollectingDispatcher, points: list[KeyPoint], language: str
+) -> None:
+    """Never thank a wrong or unsafe statement: say kindly what is right instead."""
+    _say(dispatcher, load_dialogue().say("correct_kindly", language))
+    for point in points:
+        _say(dispatcher, point.re_explain.in_language(language))
+
+
 class ActionTeachbackStart(CoachAction):
     """Start the module asked for, resume the unfinished one, or offer the modules."""
 
@@ -66,6 +93,10 @@ class ActionTeachbackStart(CoachAction):
         sender_id: str = tracker.sender_id
         language = tracker_language(tracker)
         wanted = _requested_module(tracker)
+        named = find_module(wanted) if wanted else None
+        if named is not None and not servable(named):  # sign-off required and missing
+            _say(dispatcher, load_dialogue().say("not_signed_off", language))
+            return [SlotSet(ACTIVE_SLOT, False), SlotSet(ANSWER_SLOT, None)]
 
         def _start(session: Session) -> tuple[str, bool] | None:
             started = flow.start_or_resume(session, sender_id, wanted, language)
@@ -83,8 +114,10 @@ class ActionTeachbackStart(CoachAction):
             _say(dispatcher, module.title.in_language(language))
         else:
             _say(dispatcher, module.title.in_language(language))
-            _say(dispatcher, module.review_notice.in_language(language))
+            if not module.signed_off:
+                _say(dispatcher, module.review_notice.in_language(language))
             _say(dispatcher, dialogue.say("intro", language))
+        _warm_up(module)
         logger.info(
             "teach-back %s %s for %s",
             "resumed" if resumed else "started",
@@ -132,7 +165,12 @@ class ActionAskTeachbackAnswer(CoachAction):
                 ],
             )
             return []
-        if prompt.retry == 0:
+        if prompt.probing:  # the grader was unsure: one short question about those points
+            dialogue = load_dialogue()
+            for point in prompt.probing:
+                probe = point.probe.in_language(language) if point.probe else None
+                _say(dispatcher, probe or dialogue.say("probe_generic", language))
+        elif prompt.retry == 0:
             _say(dispatcher, prompt.chunk.text.in_language(language))
             _say(dispatcher, prompt.chunk.ask.in_language(language))
         else:
@@ -164,7 +202,7 @@ class ValidateTeachbackForm(CoachValidation):
         dialogue = load_dialogue()
         replies = {
             flow.OWN_WORDS: "own_words",
-            flow.RETRY: "partly",
+            flow.RETRY: _retry_reply(outcome),
             flow.ALL_COVERED: "praise",
             flow.MOVE_ON: "move_on",
             flow.PAUSED_NOW: "paused",
@@ -177,6 +215,15 @@ class ValidateTeachbackForm(CoachValidation):
         if outcome.kind == flow.TEXT_CONSENT_SAVED:
             saved = "keep_text_saved_yes" if outcome.keep_text else "keep_text_saved_no"
             _say(dispatcher, dialogue.say(saved, language))
+            return keep_asking
+        if outcome.kind == flow.PROBE:
+            if outcome.contradicted:
+                _correct_kindly(dispatcher, outcome.contradicted, language)
+            _say(dispatcher, dialogue.say("probe_intro", language))
+            return keep_asking  # the form asks the follow-up question
+        if outcome.kind == flow.MOVE_ON and outcome.contradicted:
+            _correct_kindly(dispatcher, outcome.contradicted, language)
+            _say(dispatcher, dialogue.say("move_on_after_correction", language))
             return keep_asking
         if outcome.kind in replies:
             _say(dispatcher, dialogue.say(replies[outcome.kind], language, outcome.chunk_index))
@@ -193,16 +240,33 @@ class ValidateTeachbackForm(CoachValidation):
         dispatcher: CollectingDispatcher, outcome: flow.Outcome, module: Module, language: str
     ) -> None:
         dialogue = load_dialogue()
-        if outcome.follow_up_chunks:
+        if outcome.last_chunk_followed_up and outcome.contradicted:
+            _correct_kindly(dispatcher, outcome.contradicted, language)
+            _say(dispatcher, dialogue.say("move_on_last_after_correction", language))
+        elif outcome.last_chunk_followed_up:
             _say(dispatcher, dialogue.say("move_on_last", language))
-        else:
+        else:  # the last answer explained everything it was asked
             _say(dispatcher, dialogue.say("praise", language, outcome.chunk_index))
+        if not outcome.covered_points:
+            _say(dispatcher, dialogue.say("summary_nothing", language))
+            return
         _say(dispatcher, dialogue.say("summary", language))
         _say(dispatcher, module.title.in_language(language))
-        if outcome.covered_points:
-            _say(
-                dispatcher,
-                "\n".join(f"• {p.text.in_language(language)}" for p in outcome.covered_points),
-            )
+        _say(
+            dispatcher,
+            "\n".join(f"• {p.text.in_language(language)}" for p in outcome.covered_points),
+        )
         if outcome.follow_up_chunks:
             _say(dispatcher, dialogue.say("summary_follow_up", language))
+
+
+def _retry_reply(outcome: flow.Outcome) -> str:
+    """What to say before the re-explanations: never thanks for something wrong or for
+    "I don't know"; thanks only when part of it was explained."""
+    if outcome.contradicted:
+        return "correct_kindly"
+    if outcome.not_sure:
+        return "not_sure"
+    if outcome.explained:
+        return "partly"
+    return "another_way"

@@ -2,11 +2,15 @@
 
 For each chunk: the chunk is sent and the patient is asked to say it back in their own
 words. An acknowledgement ("ok", "I understand") is not an attempt. Everything covered:
-praise and the next chunk. Points missed: their re-explanations, and a question about just
-those; after two re-tries the chunk is marked for clinician follow-up and the module moves
-on. "I don't know" counts as an attempt that covered nothing, so it gets the
-re-explanation. Every attempt is stored with each point's result and its evidence; the
-answer's words only when the patient agreed to that.
+praise and the next chunk. A point the grader is unsure about (near its threshold, nothing
+contradicted): one short follow-up question about it, not counted as a re-try; the answer
+to it covers the point unless it, too, leaves the grader short of sure. Points missed:
+their re-explanations, and a question about just those; after two re-tries the chunk is
+marked for clinician follow-up and the module moves on. "I don't know" counts as an
+attempt that covered nothing, so it gets the re-explanation. An answer that says the
+opposite of a point is never thanked: the dialogue says kindly what is right. Every
+attempt is stored with each point's result and its evidence; the answer's words only when
+the patient agreed to that. The summary lists only the points the patient explained.
 
 These functions take a SQLAlchemy session and return what the dialogue should say next;
 the Rasa actions turn that into responses.
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.content.teachback import Chunk, KeyPoint, Module, find_module, load_modules
+from bot.content.teachback import Chunk, KeyPoint, Module, find_module, load_modules, servable
 from bot.store.models import (
     Person,
     TeachbackAttempt,
@@ -43,12 +47,15 @@ OWN_WORDS = "own_words"  # an acknowledgement: ask for their own words, nothing 
 REPEAT = "repeat"  # a button pressed mid-module: ask the current question again
 ALL_COVERED = "all_covered"  # praise, then the next chunk
 RETRY = "retry"  # re-explain the missed points and ask about them
+PROBE = "probe"  # the grader is unsure: one short follow-up question about those points
 MOVE_ON = "move_on"  # two re-tries used: move on kindly, follow-up marked
 FINISHED = "finished"  # the last chunk is done: summary
 PAUSED_NOW = "paused"  # the patient asked to stop
 LANGUAGE_CHANGED = "language_changed"  # "Cymraeg" mid-module: same question, other language
 TEXT_CONSENT_SAVED = "text_consent_saved"  # answered whether their words may be kept
 NO_SESSION = "no_session"
+NOT_SIGNED_OFF = "not_signed_off"  # sign-off is required here and the module has none
+PROBE_MARK = "?"  # in `pending`: a point asked about in a follow-up question
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class Prompt:
     chunk: Chunk
     retry: int
     pending: tuple[KeyPoint, ...]
+    probing: tuple[KeyPoint, ...] = ()  # asked about in a follow-up question
 
 
 @dataclass
@@ -73,6 +81,11 @@ class Outcome:
     follow_up_chunks: list[str] = field(default_factory=list)
     language: str | None = None  # LANGUAGE_CHANGED: the new one
     keep_text: bool | None = None  # TEXT_CONSENT_SAVED: what they chose
+    contradicted: list[KeyPoint] = field(default_factory=list)  # said the opposite
+    probing: list[KeyPoint] = field(default_factory=list)  # PROBE: the points asked about
+    explained: list[KeyPoint] = field(default_factory=list)  # covered by this answer
+    not_sure: bool = False  # "I don't know": nothing to thank them for
+    last_chunk_followed_up: bool = False  # FINISHED: the last chunk is left for the team
 
 
 def _person(session: Session, sender_id: str) -> Person:
@@ -122,10 +135,14 @@ def start_or_resume(
     """
     person = _person(session, sender_id)
     module = find_module(module_name) if module_name else None
+    if module is not None and not servable(module):
+        return None
     resumed: TeachbackSession | None
     if module is None:
         resumed = current_session(session, sender_id)
         if resumed is None or resumed.module_id not in load_modules():
+            return None
+        if not servable(load_modules()[resumed.module_id]):
             return None
     else:
         resumed = _session_for(session, person, module.id)
@@ -170,8 +187,17 @@ def prompt_for(tb: TeachbackSession) -> Prompt | None:
         return None
     chunk = module.chunk(tb.chunk_id) or module.chunks[0]
     by_id = {p.id: p for p in chunk.key_points}
-    pending = tuple(by_id[i] for i in tb.pending if i in by_id) or chunk.key_points
-    return Prompt(module, chunk, tb.retries, pending)
+    pending = tuple(by_id[i] for i in _pending_ids(tb) if i in by_id) or chunk.key_points
+    probing = tuple(by_id[i] for i in _probing_ids(tb) if i in by_id)
+    return Prompt(module, chunk, tb.retries, pending, probing)
+
+
+def _pending_ids(tb: TeachbackSession) -> list[str]:
+    return [i.removeprefix(PROBE_MARK) for i in tb.pending]
+
+
+def _probing_ids(tb: TeachbackSession) -> set[str]:
+    return {i.removeprefix(PROBE_MARK) for i in tb.pending if i.startswith(PROBE_MARK)}
 
 
 def asks_text_consent(session: Session, tb: TeachbackSession) -> bool:
@@ -234,16 +260,37 @@ def handle_answer(session: Session, sender_id: str, text: str) -> Outcome:
     if kind == "button":
         return Outcome(REPEAT, prompt.module, prompt.module.chunk_index(tb.chunk_id))
     tb.status = ACTIVE
-    language = tb.language
+    tb.updated_at = utcnow()
     points = list(prompt.pending)
-    if kind == "explain_again":
+    not_sure = kind == "explain_again"
+    if not_sure:
         results = [PointResult(covered=False, evidence=[]) for _ in points]
     else:
-        results = grade_with_phrasings([p.wordings(language) for p in points], text, language)
-    covered = [r.covered for r in results]
+        asked = prompt.chunk.ask.in_language(tb.language) if tb.retries == 0 else ""
+        wordings = [p.wordings(tb.language) for p in points]
+        results = grade_with_phrasings(wordings, text, tb.language, given=asked)
+    probing = {p.id for p in prompt.probing}
+    # The answer to a follow-up question: "unsure" again is enough, when nothing says no.
+    covered = [
+        r.covered or (p.id in probing and r.unsure and not r.contradicted)
+        for p, r in zip(points, results, strict=True)
+    ]
     _record_attempt(session, tb, prompt, points, covered, results, text)
+    explained = [p for p, ok in zip(points, covered, strict=True) if ok]
+    contradicted = [p for p, r in zip(points, results, strict=True) if r.contradicted]
     missed = [p for p, ok in zip(points, covered, strict=True) if not ok]
-    tb.updated_at = utcnow()
+    unsure = [
+        p
+        for p, r, ok in zip(points, results, covered, strict=True)
+        if not ok and r.unsure and p.id not in probing
+    ]
+    index = prompt.module.chunk_index(tb.chunk_id)
+    if unsure:
+        tb.pending = [PROBE_MARK + p.id if p in unsure else p.id for p in missed]
+        return Outcome(
+            PROBE, prompt.module, index, missed, probing=unsure, explained=explained,
+            contradicted=contradicted,
+        )  # fmt: skip
     if not missed:
         return _next_chunk(session, tb, prompt.module, ALL_COVERED)
     if tb.retries >= MAX_RETRIES:
@@ -257,10 +304,16 @@ def handle_answer(session: Session, sender_id: str, text: str) -> Outcome:
             )
         )
         session.flush()
-        return _next_chunk(session, tb, prompt.module, MOVE_ON)
+        outcome = _next_chunk(session, tb, prompt.module, MOVE_ON)
+        outcome.missed, outcome.contradicted = missed, contradicted
+        outcome.not_sure = not_sure
+        return outcome
     tb.retries += 1
     tb.pending = [p.id for p in missed]
-    return Outcome(RETRY, prompt.module, prompt.module.chunk_index(tb.chunk_id), missed)
+    return Outcome(
+        RETRY, prompt.module, index, missed, explained=explained, contradicted=contradicted,
+        not_sure=not_sure,
+    )  # fmt: skip
 
 
 def _record_attempt(
@@ -311,20 +364,29 @@ def _next_chunk(session: Session, tb: TeachbackSession, module: Module, kind: st
     tb.status = COMPLETED
     tb.finished_at = utcnow()
     outcome = summary(session, tb, module)
-    outcome.kind = FINISHED
     outcome.chunk_index = index
-    outcome.missed = [] if kind == ALL_COVERED else outcome.missed
+    outcome.last_chunk_followed_up = kind == MOVE_ON
     return outcome
 
 
 def summary(session: Session, tb: TeachbackSession, module: Module) -> Outcome:
-    """What the patient explained back, and the chunks marked for follow-up."""
+    """What the patient explained back (points covered in one of their attempts), and the
+    chunks marked for follow-up."""
     follow_ups = session.scalars(
         select(TeachbackFollowUp).where(TeachbackFollowUp.session_id == tb.id)
     ).all()
-    missed_ids = {i for f in follow_ups for i in f.missed_key_points}
+    explained = set(
+        session.execute(
+            select(TeachbackAttempt.chunk_id, TeachbackPointResult.key_point_id)
+            .join(TeachbackPointResult, TeachbackPointResult.attempt_id == TeachbackAttempt.id)
+            .where(TeachbackAttempt.session_id == tb.id, TeachbackPointResult.covered.is_(True))
+        ).all()
+    )
     covered = [
-        point for chunk in module.chunks for point in chunk.key_points if point.id not in missed_ids
+        point
+        for chunk in module.chunks
+        for point in chunk.key_points
+        if (chunk.id, point.id) in explained
     ]
     return Outcome(
         FINISHED,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.store import migrate
@@ -204,3 +205,93 @@ def test_cymraeg_mid_module_switches_language_and_is_not_graded(database_url: st
     welsh = "ysgwyd yr anadlydd, wedyn anadlu allan yn llawn cyn ei roi yn fy ngheg"
     assert answer(database_url, welsh).kind == flow.ALL_COVERED  # graded as Welsh now
     assert answer(database_url, "English please").language == "en"
+
+
+# The inhaler's last chunk, after-puff: wait-between and rinse.
+GOOD_SECOND = (
+    "lips round it, breathe in slowly and press at the same time, hold my breath for ten seconds"
+)
+
+
+def to_last_chunk(url: str) -> None:
+    assert answer(url, GOOD_FIRST).kind == flow.ALL_COVERED
+    assert answer(url, GOOD_SECOND).kind == flow.ALL_COVERED
+    assert current(url).chunk_id == "after-puff"
+
+
+def test_an_unsure_point_gets_one_follow_up_question_not_a_retry(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    to_last_chunk(database_url)
+    unsure = answer(database_url, "wait half a minute between puffs and rinse")
+    assert unsure.kind == flow.PROBE
+    assert [p.id for p in unsure.probing] == ["rinse"]
+    assert [p.id for p in unsure.explained] == ["wait-between"]
+    tb = current(database_url)
+    assert tb.retries == 0  # a follow-up question is not a re-try
+    prompt = flow.prompt_for(tb)
+    assert prompt is not None and [p.id for p in prompt.probing] == ["rinse"]
+    assert prompt.probing[0].probe is not None  # the module's own short question
+    done = answer(database_url, "rinse with water and spit it out")
+    assert done.kind == flow.FINISHED and done.follow_up_chunks == []
+
+
+def test_i_dont_know_gets_the_re_explanation_without_thanks(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    for said in ("dunno", "I don't know", "dim syniad"):
+        outcome = answer(database_url, said)
+        assert outcome.not_sure and outcome.explained == []
+        if outcome.kind == flow.MOVE_ON:
+            break
+        assert outcome.kind == flow.RETRY
+
+
+def test_an_unsafe_answer_is_marked_for_a_kind_correction(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    to_last_chunk(database_url)
+    outcome = answer(database_url, "just do the second puff straight away, no need to rinse")
+    assert outcome.kind == flow.RETRY
+    assert [p.id for p in outcome.contradicted] == ["rinse"]
+    assert "rinse" in [p.id for p in outcome.missed]
+
+
+def test_summary_lists_only_what_they_explained_and_a_correct_end_is_praised(
+    database_url: str,
+) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    for said in ("I shake it well first", "no idea", "something about the weather"):
+        outcome = answer(database_url, said)
+    assert outcome.kind == flow.MOVE_ON  # breathe-out left for the care team
+    assert answer(database_url, GOOD_SECOND).kind == flow.ALL_COVERED
+    last = answer(database_url, "wait 30 seconds and rinse my mouth with water afterwards")
+    assert last.kind == flow.FINISHED
+    assert not last.last_chunk_followed_up  # so no "I'll ask your care team ... that last part"
+    assert last.follow_up_chunks == ["get-ready"]
+    explained = [p.id for p in last.covered_points]
+    assert "breathe-out" not in explained
+    assert {"shake", "slow-and-press", "hold-breath", "wait-between", "rinse"} <= set(explained)
+
+
+def test_a_last_chunk_left_for_the_care_team_says_so(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    start(database_url)
+    to_last_chunk(database_url)
+    for said in ("the weather is nice", "no idea", "my cat is called Tom"):
+        outcome = answer(database_url, said)
+    assert outcome.kind == flow.FINISHED and outcome.last_chunk_followed_up
+    assert outcome.follow_up_chunks == ["after-puff"]
+
+
+def test_a_deployment_that_requires_sign_off_does_not_serve_unsigned_modules(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrate.upgrade(database_url)
+    monkeypatch.setenv("TEACHBACK_REQUIRE_SIGNOFF", "1")
+    with unit_of_work(database_url) as session:
+        assert flow.start_or_resume(session, SENDER, "inhaler", "en") is None
+    monkeypatch.setenv("TEACHBACK_REQUIRE_SIGNOFF", "0")
+    with unit_of_work(database_url) as session:
+        assert flow.start_or_resume(session, SENDER, "inhaler", "en") is not None
