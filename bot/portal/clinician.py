@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -105,11 +107,25 @@ def measure_chart(record: PatientRecord, instrument: str, low: int, high: int) -
     return line_chart(sorted(items.items()), low, high, 1 if high <= 5 else 2)
 
 
-def teachback_view(record: PatientRecord) -> dict[str, dict[str, list[Any]]]:
-    """Point results grouped by module, then chunk, in the order they were answered."""
-    grouped: dict[str, dict[str, list[Any]]] = {}
+@dataclass
+class AttemptView:
+    """One teach-back answer: their words (when they agreed to keep them) and each point's
+    result. Never the grader's matched keywords: a clinician reads what the patient said."""
+
+    number: int
+    at: datetime
+    words: str | None
+    points: list[tuple[str, bool]] = field(default_factory=list)  # (key point id, explained)
+
+
+def teachback_view(record: PatientRecord) -> dict[str, dict[str, list[AttemptView]]]:
+    """Attempts grouped by module, then chunk, in the order they were answered."""
+    grouped: dict[str, dict[str, list[AttemptView]]] = {}
     for point in record.points:
-        grouped.setdefault(point.module_id, {}).setdefault(point.chunk_id, []).append(point)
+        attempts = grouped.setdefault(point.module_id, {}).setdefault(point.chunk_id, [])
+        if not attempts or attempts[-1].number != point.attempt:
+            attempts.append(AttemptView(point.attempt, point.at, point.answer_text))
+        attempts[-1].points.append((point.key_point_id, point.covered))
     return grouped
 
 

@@ -84,7 +84,7 @@ def patient_csv(record: PatientRecord) -> str:
                 point.at,
                 f"{point.module_id}/{point.chunk_id}/{point.key_point_id}#{point.attempt}",
                 "covered" if point.covered else "missed",
-                "; ".join(point.evidence),
+                point.answer_text or "",  # their words, only where they agreed
             ]
         )
     for follow_up in record.follow_ups:
@@ -222,7 +222,7 @@ def patient_bundle(record: PatientRecord) -> dict[str, Any]:
             {"valueInteger": measure.value},
         )
     for point in record.points:
-        note = [{"text": "; ".join(point.evidence)}] if point.evidence else []
+        note = [{"text": point.answer_text}] if point.answer_text else []  # with consent only
         observation(
             _coding("teachback", f"{point.module_id}/{point.chunk_id}/{point.key_point_id}"),
             point.at,
