@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot import offline_rights
 from bot.channels.push import PushHub
 from bot.content.system import system_message
 from bot.coordination import LocalGate, LocalReplay, ReplayMemory, SenderGate
@@ -194,7 +195,36 @@ class TurnService:
         if text == data_rights.DOWNLOAD_PAYLOAD:
             # A channel that cannot download passed the button's payload on as text.
             return [system_reply("my_data_download", await self.language_of(sender_id))]
+        if text in offline_rights.PAYLOADS:
+            return await self._carry_out_right(sender_id, channel, text)
         return await self._turn(sender_id, channel, text, turn_id)
+
+    async def _carry_out_right(
+        self, sender_id: str, channel: str, payload: str
+    ) -> list[BotMessage]:
+        """A data-rights button the gateway offered while the engine was away."""
+        language = await self.language_of(sender_id)
+        key = await self._db(offline_rights.carry_out, sender_id, payload, channel)
+        if key == "offline_erased":
+            await self.limiter.forget(sender_id)
+            await self.replay.forget(sender_id)
+        log.info("data right carried out by the gateway sender=%s", pseudonym(sender_id))
+        return [system_reply(key, language)]
+
+    async def _away(self, sender_id: str, channel: str, text: str, turn_id: str) -> BotMessage:
+        """The engine is away: a data-rights request is answered here; anything else is kept
+        and delivered, in order, when it is back."""
+        language = await self.language_of(sender_id)
+        answer = offline_rights.answer_away(text, language)
+        if answer is not None:
+            log.info(
+                "data-rights request answered while the engine is away sender=%s",
+                pseudonym(sender_id),
+            )
+            return answer
+        await self._db(kept_store.keep_message, sender_id, channel, text, turn_id)
+        log.warning("engine unavailable; message kept sender=%s", pseudonym(sender_id))
+        return system_reply("engine_unavailable", language)
 
     async def _send(
         self, sender_id: str, text: str, channel: str, turn_id: str
@@ -220,12 +250,12 @@ class TurnService:
     ) -> list[BotMessage]:
         earlier = await self._deliver_kept(sender_id)
         if earlier is None:
-            await self._db(kept_store.keep_message, sender_id, channel, text, turn_id)
-            log.warning("engine unavailable; message kept sender=%s", pseudonym(sender_id))
-            return [system_reply("engine_unavailable", await self.language_of(sender_id))]
+            return [await self._away(sender_id, channel, text, turn_id)]
         try:
             replies = await self._send(sender_id, text, channel, turn_id)
         except EngineUnavailable as exc:
+            if not exc.still_working and offline_rights.requested(text):
+                return [*earlier, await self._away(sender_id, channel, text, turn_id)]
             # Kept with its id: it is looked for in the tracker before it goes again. Timed
             # out: the engine may still be on it, so wait before sending it again.
             not_before = utcnow() + STILL_WORKING_GRACE if exc.still_working else None
