@@ -171,3 +171,62 @@ def test_engine_restart_mid_module_carries_on(live_stack: LocalStack) -> None:
     assert has(reply, DIALOGUE.say("praise", "en", 2))
     assert has(reply, third.text.en)
     assert session_row(live_stack, chat.sender_id).chunk_id == third.id
+
+
+def thanked(reply: list[dict[str, Any]], language: str) -> bool:
+    word = "diolch" if language == "cy" else "thank"
+    return word in texts(reply).lower()
+
+
+GOOD = {
+    "en": (
+        "Shake it well, then breathe out fully away from it before it goes in my mouth",
+        "Lips round the mouthpiece, breathe in slowly and press it at the same time, "
+        "then hold my breath for ten seconds",
+    ),
+    "cy": (
+        "ysgwyd yr anadlydd, wedyn anadlu allan yn llawn cyn ei roi yn fy ngheg",
+        "anadlu i mewn yn araf a phwyso'r canister ar yr un pryd, wedyn dal fy anadl am ddeg "
+        "eiliad",
+    ),
+}
+UNSAFE = {
+    "en": "just do the second puff straight away, no need to rinse",
+    "cy": "cymryd yr ail bwff yn syth, dim angen golchi fy ngheg",
+}
+DUNNO = {"en": "dunno", "cy": "dim syniad"}
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_fair_replies_through_the_engine(live_stack: LocalStack, language: str) -> None:
+    """'dunno' and an unsafe answer are never thanked; the coach's own re-explanation typed
+    back is explained back; a correct last answer is praised; the summary is what they said."""
+    chat = consented(live_stack, language)
+    first, second, third = INHALER.chunks
+    chat.say("teach me about my inhaler" if language == "en" else "dysgwch fi am fy anadlydd")
+    chat.say("/deny")
+
+    reply = chat.say(DUNNO[language])
+    assert has(reply, DIALOGUE.say("not_sure", language))
+    assert not thanked(reply, language)
+    assert has(reply, first.key_points[0].re_explain.in_language(language))
+
+    for point in first.key_points:  # the module's own words, typed back
+        reply = chat.say(point.re_explain.in_language(language))
+    assert has(reply, second.text.in_language(language))
+
+    chat.say(GOOD[language][1])
+    reply = chat.say(UNSAFE[language])
+    assert has(reply, DIALOGUE.say("correct_kindly", language))
+    assert not thanked(reply, language)
+    rinse = next(p for p in third.key_points if p.id == "rinse")
+    assert has(reply, rinse.re_explain.in_language(language))  # what is right, kindly
+
+    for point in third.key_points:
+        reply = chat.say(point.re_explain.in_language(language))
+    assert has(reply, DIALOGUE.say("praise", language, 2))
+    assert not has(reply, DIALOGUE.say("move_on_last", language))
+    assert has(reply, DIALOGUE.say("summary", language))
+    listed = texts(reply)
+    assert all(p.text.in_language(language) in listed for c in INHALER.chunks for p in c.key_points)
+    never_shaming(chat)
