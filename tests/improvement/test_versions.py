@@ -27,6 +27,11 @@ def content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return target
 
 
+def version_of(path: Path) -> int:
+    """The version a content file is at now (modules move on as they are revised)."""
+    return int(yaml.safe_load(path.read_text(encoding="utf-8"))["version"])
+
+
 def edit(
     path: Path, change: dict[str, object] | None = None, chunk_text: str | None = None
 ) -> None:
@@ -56,32 +61,35 @@ def test_changed_wording_without_a_bump_is_refused(
     content: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = (content / "versions.lock").read_text()
+    raise_to = f"raise it to {version_of(content / 'teachback' / 'hypo.yml') + 1}"
     edit(content / "teachback" / "hypo.yml", chunk_text="A hypo is when your sugar is low.")
     [problem] = versions.check()
-    assert "hypo.yml" in problem and "what-is-a-hypo" in problem and "raise it to 2" in problem
+    assert "hypo.yml" in problem and "what-is-a-hypo" in problem and raise_to in problem
     assert main(["content", "check"]) == 1
-    assert "raise it to 2" in capsys.readouterr().err
+    assert raise_to in capsys.readouterr().err
     # The lock cannot paper over it either.
     assert main(["content", "lock"]) == 1
     assert (content / "versions.lock").read_text() == before
 
 
 def test_a_bump_is_accepted_then_locked_with_the_changed_chunk(content: Path) -> None:
+    now = version_of(content / "teachback" / "hypo.yml")
+    inhaler_before = versions.change_points("module/inhaler")
     edit(
         content / "teachback" / "hypo.yml",
-        {"version": 2},
+        {"version": now + 1},
         chunk_text="A hypo is when your blood sugar is below 4.",
     )
     assert versions.check() == []
     assert main(["content", "lock"]) == 0
     released = versions.read_lock()
-    assert sorted(released["module/hypo"]) == [1, 2]
-    assert versions.change_points("module/hypo") == [(2, ["what-is-a-hypo"])]
-    # Other items keep one version and no change points.
-    assert versions.change_points("module/inhaler") == []
-    # A further change at version 2 needs version 3.
+    assert sorted(released["module/hypo"]) == list(range(1, now + 2))
+    assert versions.change_points("module/hypo")[-1] == (now + 1, ["what-is-a-hypo"])
+    # Other items keep their versions and change points.
+    assert versions.change_points("module/inhaler") == inhaler_before
+    # A further change at the new version needs the next one.
     edit(content / "teachback" / "hypo.yml", chunk_text="Low blood sugar is a hypo.")
-    assert any("raise it to 3" in p for p in versions.check())
+    assert any(f"raise it to {now + 2}" in p for p in versions.check())
 
 
 def test_check_in_texts_and_grids_need_a_bump_too(content: Path) -> None:
@@ -98,9 +106,10 @@ def test_check_in_texts_and_grids_need_a_bump_too(content: Path) -> None:
 
 
 def test_a_version_going_down_or_a_new_item_is_flagged(content: Path) -> None:
+    released = version_of(content / "teachback" / "hypo.yml")
     edit(content / "teachback" / "hypo.yml", {"version": 0})
     shutil.copy(content / "teachback" / "inhaler.yml", content / "teachback" / "new.yml")
     edit(content / "teachback" / "new.yml", {"id": "new-module"})
     problems = versions.check()
-    assert any("lower than the released 1" in p for p in problems)
+    assert any(f"lower than the released {released}" in p for p in problems)
     assert any(p.startswith("new.yml: not in versions.lock") for p in problems)
