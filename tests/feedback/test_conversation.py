@@ -75,7 +75,8 @@ def test_a_finished_module_asks_how_clear_it_was_then_takes_a_suggestion(
         reply = chat.say("I don't know")
         assert not has(reply, "clarity_module")  # never mid-module
     reply = chat.say("I don't know")
-    assert any(m["text"] == DIALOGUE.say("summary", "en") for m in reply)
+    # Nothing was explained back, so the summary says the care team will go over it.
+    assert any(m["text"] == DIALOGUE.say("summary_nothing", "en") for m in reply)
     assert has(reply, "clarity_module")
     assert not said(reply, "utter_what_next")
     rating = tap(reply, "Mostly clear")
@@ -89,7 +90,11 @@ def test_a_finished_module_asks_how_clear_it_was_then_takes_a_suggestion(
     assert has(reply, "suggestion_thanks")
 
     [row] = feedback_of(live_stack, chat.sender_id)
-    assert (row.item_kind, row.item_id, row.content_version) == ("module", "inhaler", 1)
+    assert (row.item_kind, row.item_id, row.content_version) == (
+        "module",
+        "inhaler",
+        module.version,
+    )
     assert (row.clarity, row.language, row.channel, row.suggestion) == (3, "en", "web", words)
 
 
