@@ -240,6 +240,60 @@ def bank_rows(bank: Iterable[Exemplar]) -> list[Row]:
     return [Row(e.text, e.lang, e.label) for e in bank]
 
 
+# ------------------------------------------------------------------ the bank's coach messages
+
+COACH_MESSAGES = ROOT / "data" / "safety" / "exemplars" / "coach_messages.jsonl"
+
+
+# Low mood sits next to distress ("tired of it all"): the semantic layer is left to weigh
+# those messages itself rather than be taught that they are never a safety question.
+NOT_EXPORTED_INTENTS = frozenset({"mood_low"})
+
+
+def export_coach_messages() -> int:
+    """Write the coach's own NLU examples and teach-back module texts (key points,
+    re-explanations, accepted phrasings) as benign exemplars: what patients say to the coach,
+    and the health information they explain back. Run after the NLU data changes."""
+    import re
+
+    welsh = re.compile(
+        r"\b(fy|yn|dw|mae|ydw|eisiau|isio|gyda|efo|hoffwn|ddim|beth|sut|nawr|rwan|diolch|"
+        r"helo|shwmae|ie|na|oes)\b|[ŵŷâêîôû]"
+    )
+    rows: list[dict[str, str]] = []
+    seen: set[str] = set()
+
+    def add(text: str, lang: str, kind: str) -> None:
+        text = " ".join(str(text).split())
+        if text and not text.startswith("/") and text.lower() not in seen:
+            seen.add(text.lower())
+            rows.append({"text": text, "lang": lang, "label": "none", "sign": "none", "kind": kind})
+
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if item.get("intent") in NOT_EXPORTED_INTENTS:
+                continue
+            for line in str(item.get("examples", "")).splitlines():
+                if line.startswith("- "):
+                    text = _strip_entities(line[2:])
+                    lang = "cy" if welsh.search(text.lower()) else "en"
+                    add(text, lang, f"nlu:{item.get('intent', '')}")
+    for path in sorted((ROOT / "data" / "content" / "teachback").glob("*.yml")):
+        module = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for chunk in module["chunks"]:
+            for lang in ("en", "cy"):
+                add(chunk["text"][lang], lang, "module_text")
+                for point in chunk["key_points"]:
+                    add(point["text"][lang], lang, "key_point")
+                    add(point["re_explain"][lang], lang, "re_explain")
+                    for phrase in (point.get("accepted") or {}).get(lang) or []:
+                        add(phrase, lang, "accepted")
+    COACH_MESSAGES.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    return len(rows)
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -299,7 +353,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="print every miss and alarm")
     parser.add_argument("--fit", action="store_true", help="grouped CV of the decision levels")
+    parser.add_argument(
+        "--export-coach-messages",
+        action="store_true",
+        help="rewrite data/safety/exemplars/coach_messages.jsonl from data/nlu and the modules",
+    )
     args = parser.parse_args(argv)
+    if args.export_coach_messages:
+        print(f"{export_coach_messages()} coach messages written to {COACH_MESSAGES}")
+        return
     config = settings()
     if args.fit:
         fit(config)

@@ -11,6 +11,11 @@ this morning"); a chance of danger at or above the semantic layer's alert level 
 its category; an urgent alert from the rules stands; a chance in the middle band asks the
 direct yes/no question; anything else is not a red flag.
 
+The semantic layer only reads messages with a word in them beyond the times, days and
+numbers of a form's answer (data/safety/answer_words.yml): a bare "5" (a 0-10 rating),
+"quarter past five", an emoji or punctuation carries no meaning it could weigh, and its
+reading of one is noise (a lone "5" once read as a seizure). The rules still read them.
+
 The detector is pure: text in, `Assessment` out. It never sees who sent the message. It
 blocks for about the time of one embedding (about 10 ms), so the gateway calls it in a
 thread (`assess_in_thread`).
@@ -19,9 +24,14 @@ thread (`assess_in_thread`).
 from __future__ import annotations
 
 import asyncio
+import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import yaml
+
+from bot.config import ROOT
 from bot.language.embeddings import cached_embeddings as embed_many
 from bot.language.normalise import normalise as normalise_plain
 from bot.safety.rules import Action, Category, RuleReading, clauses, normalise
@@ -61,6 +71,22 @@ class Assessment:
 
 
 NONE = Assessment("none")
+NOTHING_READ = Reading({"none": 1.0}, None)
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+ANSWER_WORDS = ROOT / "data" / "safety" / "answer_words.yml"
+
+
+@functools.cache
+def _answer_words() -> frozenset[str]:
+    data = yaml.safe_load(ANSWER_WORDS.read_text(encoding="utf-8"))
+    return frozenset(str(w).lower() for words in data.values() for w in words)
+
+
+def has_words(text: str) -> bool:
+    """Whether a message holds a word the semantic layer can weigh: two letters or more, and
+    not only the times, days and numbers of a form's answer (data/safety/answer_words.yml)."""
+    quiet = _answer_words()
+    return any(len(w) >= 2 and w not in quiet for w in _WORD.findall(normalise_plain(text).lower()))
 
 
 def signs() -> tuple[str, ...]:
@@ -95,8 +121,10 @@ def decide(rules: RuleReading, reading: Reading, config: Settings) -> Assessment
 def assess(text: str) -> Assessment:
     """Decide whether a message is a red flag, and what to do about it."""
     rules = read_rules(text)
-    if rules.action == "alert" and rules.category in ("emergency", "distress"):
-        return decide(rules, Reading({"none": 1.0}, None), model().config)
+    if (rules.action == "alert" and rules.category in ("emergency", "distress")) or not (
+        has_words(text)
+    ):
+        return decide(rules, NOTHING_READ, model().config)
     layer = model()
     return decide(rules, layer.read(text, rules), layer.config)
 
@@ -107,7 +135,10 @@ def assess_many(texts: Sequence[str]) -> list[Assessment]:
     rules = [read_rules(t) for t in texts]
     vectors = embed_many([normalise_plain(t) for t in texts])
     readings = layer.read_vectors(vectors, rules, texts)
-    return [decide(r, s, layer.config) for r, s in zip(rules, readings, strict=True)]
+    return [
+        decide(r, s if has_words(t) else NOTHING_READ, layer.config)
+        for r, s, t in zip(rules, readings, texts, strict=True)
+    ]
 
 
 async def assess_in_thread(text: str) -> Assessment:

@@ -44,6 +44,11 @@ def tracker_events(stack: LocalStack, sender_id: str) -> int:
         return count
 
 
+def flags_raised(stack: LocalStack) -> list[tuple[str, str]]:
+    with unit_of_work(stack.database_url) as session:
+        return [(f.category, f.sign) for f in session.scalars(select(SafetyFlag))]
+
+
 def test_emergency_gets_999_first_and_the_conversation_goes_on(live_stack: LocalStack) -> None:
     conversation = chat(live_stack)
     reply = conversation.say(f"I've got crushing chest pain {SENTINEL}")
@@ -60,8 +65,13 @@ def test_emergency_gets_999_first_and_the_conversation_goes_on(live_stack: Local
 def test_welsh_distress_then_benign_idiom(live_stack: LocalStack) -> None:
     conversation = agreed(live_stack, "cy")
     assert "116 123" in conversation.say("dw i'n teimlo'n anobeithiol")[0]["text"]
+    flags = len(flags_raised(live_stack))
     reply = conversation.say(f"mae'r deiet 'ma'n fy lladd i {SENTINEL}")
-    assert not any("999" in m["text"] or "116 123" in m["text"] for m in reply)
+    # No safety reply and no flag: the engine answers ("999" alone is no sign of an alert,
+    # since the coach's "I can't help with that" names it as a standing reminder).
+    assert not any("116 123" in m["text"] for m in reply)
+    assert not any(m.get("buttons") and payloads([m]) == ["/affirm", "/deny"] for m in reply)
+    assert len(flags_raised(live_stack)) == flags
 
 
 def test_ambiguous_mention_asks_yes_no_and_escalates(live_stack: LocalStack) -> None:

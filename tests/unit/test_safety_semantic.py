@@ -76,6 +76,19 @@ def test_ordinary_messages_and_look_alikes_go_on(text: str) -> None:
     assert not assess(text).alarming, text
 
 
+def test_a_form_answer_with_no_words_is_never_a_red_flag() -> None:
+    # A confidence rating of 5 once got "Is this happening right now...?" in the action plan.
+    answers = [str(n) for n in range(11)] + ["5/10", "7.5", "6.30", "👍", "😢", "?"]
+    # ...nor a time, days or an amount ("quarter past five" once got "Is this happening now?").
+    answers += ["quarter past five", "chwarter wedi pump", "mon wed fri", "3 times a week"]
+    assert [a for a in answers if assess(a).alarming] == []
+    assert [
+        a for a, found in zip(answers, assess_many(answers), strict=True) if found.alarming
+    ] == []
+    # Words beside the numbers are still read.
+    assert assess("sugar 2.4 shaky").alarming
+
+
 def test_the_rules_reading_is_part_of_the_semantic_evidence() -> None:
     layer = model()
     negated = layer.read("no chest pain today", read("no chest pain today"))
