@@ -58,6 +58,17 @@ def candidates(current: dict[str, Any]) -> dict[str, dict[str, Any]]:
     lean["pipeline"] = [c for c in lean["pipeline"] if c["name"] != "LexicalSyntacticFeaturizer"]
     out["lean"] = lean
 
+    # diet: the pipeline before issue 17, DIET classifying intents on word and character
+    # n-grams alone (no e5 embedding, no logistic regression).
+    diet = copy.deepcopy(current)
+    diet["pipeline"] = [c for c in diet["pipeline"] if not str(c["name"]).startswith("engine.")]
+    for component in _pipeline(diet, "DIETClassifier"):
+        component.pop("intent_classification", None)
+        component["epochs"] = 70
+    for component in _pipeline(diet, "FallbackClassifier"):
+        component.update(threshold=0.6, ambiguity_threshold=0.1)
+    out["diet"] = diet
+
     # notrans: DIET with no transformer at all (bag of features into the embedding).
     notrans = copy.deepcopy(current)
     for diet in _pipeline(notrans, "DIETClassifier"):
