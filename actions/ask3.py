@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import abc
 import logging
-from collections.abc import Mapping
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -28,7 +27,7 @@ from actions.base import (
 )
 from actions.feedback import offer_clarity
 from bot.content.option_grids import find_grid
-from bot.decisions import content, grids, rehearsal
+from bot.decisions import content, dates, grids, rehearsal, words
 from bot.decisions.dates import parse_date
 from bot.decisions.summary import QuestionList, as_text, split_questions
 from bot.feedback import ratings
@@ -61,27 +60,6 @@ PRACTICE_SLOTS = ("ask3_practice", "ask3_practice_asked", "ask3_practice_evidenc
 SKIPPED = "-"  # a slot the person chose to skip (None would make the form ask again)
 USE_THESE = "/affirm"
 SKIP = "/deny"
-MAX_PRACTICE_TURNS = 8
-FINISHED_WORDS = (
-    "done",
-    "finished",
-    "i've finished",
-    "i have finished",
-    "that's all",
-    "thats all",
-    "no more",
-    "no more questions",
-    "wedi gorffen",
-    "rydw i wedi gorffen",
-    "dyna'r cyfan",
-    "dim mwy",
-    "gorffen",
-)
-ANSWER_WORDS = {
-    "yes": ("yes", "yeah", "yep", "i did", "ydw", "do", "cefais", "ie"),
-    "partly": ("partly", "some", "some of them", "a bit", "rhannol", "yn rhannol", "rhai"),
-    "no": ("no", "nope", "not really", "i didn't", "na", "naddo", "dim"),
-}
 
 
 def _say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:
@@ -100,35 +78,6 @@ def _kept(value: Any) -> str:
     """A slot's value as stored: "" for a skipped one."""
     text = _text(value)
     return "" if text == SKIPPED else text
-
-
-# Typed words that mean "stop this" mid-form. The NLU reads a bare "stop" as withdrawing
-# consent, which a form's free-text slot would otherwise swallow as an answer.
-STOP_WORDS = frozenset(
-    {"stop", "stop please", "please stop", "stop it", "stop this", "i want to stop", "quit",
-     "exit", "stopio", "stopia", "gadael", "dw i eisiau stopio"}
-)  # fmt: skip
-
-
-def _stopped(tracker: Tracker) -> bool:
-    said = str((tracker.latest_message or {}).get("text") or "")
-    return " ".join(said.lower().strip(" .!").split()) in STOP_WORDS
-
-
-class _LeavesOnStop:
-    """A form validation that, on a typed "stop", fills its slots with `stop_values` so the
-    form ends at once; the action after the form sees them and says it has stopped."""
-
-    stop_values: ClassVar[Mapping[str, str]] = {}
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        if _stopped(tracker):
-            logger.info("ask 3 form left on stop by %s", pseudonym(tracker.sender_id))
-            return [SlotSet(name, value) for name, value in self.stop_values.items()]
-        events: Events = await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
-        return events
 
 
 class _AskAsk3Slot(AskSlot, abc.ABC):
@@ -207,11 +156,15 @@ class ActionAsk3Start(CoachAction):
         return [SlotSet(name, None) for name in (*FORM_SLOTS, "ask3_grid")]
 
 
-class ValidateAsk3Form(_LeavesOnStop, CoachValidation):
+class ValidateAsk3Form(CoachValidation):
     """The decision, the options known, the date; the three questions in their own words;
     their own questions; what matters most."""
 
-    stop_values: ClassVar[Mapping[str, str]] = dict.fromkeys(FORM_SLOTS, SKIPPED)
+    typed_buttons = True
+    corrections = True
+    question_slots = frozenset(
+        {"ask3_q_options", "ask3_q_benefits", "ask3_q_likelihood", "ask3_own"}
+    )
 
     def name(self) -> str:
         return "validate_ask3_form"
@@ -234,6 +187,9 @@ class ValidateAsk3Form(_LeavesOnStop, CoachValidation):
             text = content.text("options_unknown", tracker_language(tracker))
         return {"ask3_options": text or None}
 
+    def parses_as_answer(self, requested: str, text: str) -> bool:
+        return requested == "ask3_date" and parse_date(text, date.today()) is not None
+
     def validate_ask3_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -246,6 +202,12 @@ class ValidateAsk3Form(_LeavesOnStop, CoachValidation):
         if found is None:
             _say(dispatcher, tracker, "date_unclear")
             return {"ask3_date": None}
+        _say(
+            dispatcher,
+            tracker,
+            "date_readback",
+            date=dates.date_words(found, tracker_language(tracker)),
+        )
         return {"ask3_date": found.isoformat()}
 
     def _question(self, slot: str, value: Any, tracker: Tracker) -> dict[str, Any]:
@@ -398,22 +360,10 @@ class ActionAsk3FollowUpStart(CoachAction):
         return [*reset, SlotSet("ask3_next", "form")]
 
 
-def _got_answers(text: str) -> str | None:
-    words = text.lower().strip(" .!")
-    if words == USE_THESE:
-        return "yes"
-    if words == SKIP:
-        return "no"
-    for answer, said in ANSWER_WORDS.items():
-        if words in said or any(words.startswith(f"{w} ") for w in said):
-            return answer
-    return None
-
-
-class ValidateAsk3FollowUpForm(_LeavesOnStop, CoachValidation):
+class ValidateAsk3FollowUpForm(CoachValidation):
     """Did you get answers? What did you decide? How involved did you feel (0-10)?"""
 
-    stop_values: ClassVar[Mapping[str, str]] = dict.fromkeys(FOLLOW_UP_SLOTS, SKIPPED)
+    typed_buttons = True
 
     def name(self) -> str:
         return "validate_ask3_followup_form"
@@ -423,7 +373,7 @@ class ValidateAsk3FollowUpForm(_LeavesOnStop, CoachValidation):
     ) -> dict[str, Any]:
         if value is None:  # set to None by an action, not answered
             return {"ask3_fu_answers": None}
-        return {"ask3_fu_answers": _got_answers(_text(value))}  # None: asked again
+        return {"ask3_fu_answers": words.got_answers(_text(value))}  # None: asked again
 
     def validate_ask3_fu_decision(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -503,34 +453,28 @@ class ActionAsk3RehearsalStart(CoachAction):
         ]
 
 
-class ActionAskAsk3Practice(CoachAction):
+class ActionAskAsk3Practice(_AskAsk3Slot):
     """Invite the next question (the first time, how to ask and how to finish)."""
 
     action_name = "action_ask_ask3_practice"
+    key = "rehearsal_first"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        turns = len(_evidence(tracker).get("_turns", []))
-        _say(dispatcher, tracker, "rehearsal_more" if turns else "rehearsal_first")
-        return []
+    def key_for(self, tracker: Tracker) -> str:
+        return "rehearsal_more" if _practice(tracker).turns else self.key
 
 
-def _evidence(tracker: Tracker) -> dict[str, list[str]]:
-    value = tracker.get_slot("ask3_practice_evidence")
-    return {str(k): list(v) for k, v in value.items()} if isinstance(value, dict) else {}
+def _practice(tracker: Tracker) -> rehearsal.Practice:
+    return rehearsal.Practice.from_slots(
+        tracker.get_slot("ask3_practice_asked"), tracker.get_slot("ask3_practice_evidence")
+    )
 
 
-def _finished(text: str) -> bool:
-    words = text.lower().strip(" .!")
-    return words == USE_THESE or words in FINISHED_WORDS
+class ValidateAsk3RehearsalForm(CoachValidation):
+    """Each question the patient practises: the clinician answers the ones of the three it
+    asks (bot.decisions.rehearsal), until they have finished."""
 
-
-class ValidateAsk3RehearsalForm(_LeavesOnStop, CoachValidation):
-    """Each question the patient practises: find which of the three it asks, answer as the
-    clinician would, and keep going until they have finished ("stop" finishes too)."""
-
-    stop_values: ClassVar[Mapping[str, str]] = {"ask3_practice": "done"}
+    typed_buttons = True
+    question_slots = frozenset({"ask3_practice"})
 
     def name(self) -> str:
         return "validate_ask3_rehearsal_form"
@@ -541,29 +485,19 @@ class ValidateAsk3RehearsalForm(_LeavesOnStop, CoachValidation):
         if value is None:  # set to None by an action, not answered
             return {"ask3_practice": None}
         text = _text(value)
-        evidence = _evidence(tracker)
-        turns = evidence.setdefault("_turns", [])
-        if _finished(text):
+        if words.is_finished(text):
             return {"ask3_practice": "done"}
         language = tracker_language(tracker)
         scenario = content.find_scenario(tracker.get_slot("ask3_scenario"))
-        asked = rehearsal.questions_asked(text, language) if not _is_payload(text) else []
-        turns.append(",".join(a.question_id for a in asked))
-        for found in asked:
-            evidence.setdefault(found.question_id, []).extend(found.evidence)
-            answer = scenario.answers.get(found.question_id)
-            if answer is not None:
-                dispatcher.utter_message(text=answer.in_language(language))
-        if not asked:
+        turn = rehearsal.practise(text, language, scenario, _practice(tracker))
+        for answer in turn.answers:
+            dispatcher.utter_message(text=answer)
+        if turn.other_question:
             _say(dispatcher, tracker, "rehearsal_other")
-        so_far = sorted(
-            {*list(tracker.get_slot("ask3_practice_asked") or [])} | {a.question_id for a in asked}
-        )
-        done = len(turns) >= MAX_PRACTICE_TURNS
         return {
-            "ask3_practice": "done" if done else None,
-            "ask3_practice_asked": so_far,
-            "ask3_practice_evidence": evidence,
+            "ask3_practice": "done" if turn.done else None,
+            "ask3_practice_asked": list(turn.practice.asked),
+            "ask3_practice_evidence": turn.practice.evidence,
         }
 
 
@@ -577,9 +511,7 @@ class ActionAsk3RehearsalFinish(CoachAction):
     ) -> Events:
         sender_id: str = tracker.sender_id
         language = tracker_language(tracker)
-        asked = [str(a) for a in tracker.get_slot("ask3_practice_asked") or []]
-        evidence = _evidence(tracker)
-        turns = len(evidence.pop("_turns", []))
+        asked, evidence, turns = _practice(tracker).for_record()
         for message in rehearsal.feedback(set(asked), language):
             dispatcher.utter_message(text=message)
         scenario = str(tracker.get_slot("ask3_scenario") or "")

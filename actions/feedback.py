@@ -24,6 +24,7 @@ from actions.base import (
     run_in_store,
     say_reply,
     tracker_language,
+    yes_or_no_said,
 )
 from bot.feedback import content, ratings, stories
 from bot.logs import pseudonym
@@ -140,6 +141,8 @@ class ActionAskStoryText(_AskFeedback):
 class ValidateFeedbackSuggestionForm(CoachValidation):
     """Their words, or "-" for "No thanks" (so the form ends either way)."""
 
+    typed_buttons = True
+
     def name(self) -> str:
         return "validate_feedback_suggestion_form"
 
@@ -186,7 +189,10 @@ class ActionStoryStart(CoachAction):
 
 
 class ValidateStoryForm(CoachValidation):
-    """Consent to share first; a "no" ends the form with nothing taken."""
+    """Consent to share first; a "no" ends the form with nothing taken. A typed yes or no
+    counts in its everyday forms ("yeah go on", "hoffwn", "dim diolch")."""
+
+    typed_buttons = True
 
     def name(self) -> str:
         return "validate_story_form"
@@ -197,6 +203,9 @@ class ValidateStoryForm(CoachValidation):
         if value is None:  # set to None by an action, not answered
             return {"story_consent": None}
         answer = stories.consent_answer(value)
+        said = yes_or_no_said(tracker)
+        if said is not None and not str(value).startswith("/"):
+            answer = stories.YES if said else stories.NO
         if answer is None:
             _say(dispatcher, tracker, "story_consent_unclear")
             return {"story_consent": None}

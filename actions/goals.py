@@ -16,13 +16,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.base import (
+    AskSlot,
     CoachAction,
     CoachValidation,
+    latest_intent,
     run_in_store,
     say_reply,
     tracker_language,
+    typed_text,
 )
-from bot.goals import measures, parse, replies
+from actions.conversation import (
+    clarity_offered,
+    offer_change,
+    reread_as,
+    stands_for_a_button,
+    typed_answer,
+)
+from bot.goals import changes, confidence, corrections, measures, parse, prefill, readback, replies
 from bot.logs import pseudonym
 from bot.store import goals
 
@@ -38,14 +48,17 @@ PLAN_FORM_SLOTS = (
     "checkin_days",
     "checkin_time",
 )
-CONFIDENT = 7
-# After this many ratings the plan is kept even below 7 (the person knows best).
-MAX_RATINGS = 3
+# The plan form's own bookkeeping, reset with its slots.
+PLAN_STATE_SLOTS = ("plan_ratings", "plan_replaces", "plan_aim")
+CONFIDENT = confidence.CONFIDENT
+MAX_RATINGS = confidence.MAX_RATINGS
 OUTCOME_OF_INTENT = {
     "checkin_done": "done",
     "checkin_partly": "partly",
     "checkin_not_today": "not_today",
 }
+# Changing these details makes a different plan, so confidence is asked again.
+RERATED = frozenset({corrections.ACTIVITY, corrections.AMOUNT, corrections.DAYS})
 DomainDict = dict[str, Any]
 Events = list[dict[str, Any]]
 
@@ -59,8 +72,7 @@ def _int_slot(tracker: Tracker, name: str) -> int | None:
 
 
 def _ratings(tracker: Tracker) -> list[dict[str, Any]]:
-    value = tracker.get_slot("plan_ratings")
-    return [dict(r) for r in value] if isinstance(value, list) else []
+    return confidence.ratings_of(tracker.get_slot("plan_ratings"))
 
 
 def _typed(value: Any) -> str:
@@ -78,22 +90,64 @@ def _say(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values:
     say_reply(dispatcher, replies.reply(key, tracker_language(tracker), **values))
 
 
+def _read_back(dispatcher: CollectingDispatcher, tracker: Tracker, value: str) -> None:
+    """ "OK: half past six in the evening (18:30)." """
+    _say(dispatcher, tracker, "readback", value=value)
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    value = next(iter(tracker.get_latest_entity_values(name)), None)
+    return str(value) if value is not None else None
+
+
+def _weekdays_of(value: object) -> frozenset[int]:
+    return frozenset(int(d) for d in str(value or "").split(",") if d.strip().isdigit())
+
+
+def plan_words(tracker: Tracker, plan: goals.PlanView) -> dict[str, Any]:
+    """A saved plan's values as its replies show them, in the conversation's language."""
+    language = tracker_language(tracker)
+    at = changes._clock(plan.local_time)
+    return {
+        "plan": plan.summary,
+        "days": plan.days_per_week,
+        "checkin_days": readback.days_words(plan.weekdays, language),
+        "checkin_time": readback.time_words(at, language, after_at=True),
+        "plan_id": str(plan.id),
+    }
+
+
 def _show_plans(
     dispatcher: CollectingDispatcher, tracker: Tracker, plans: list[goals.PlanView]
 ) -> None:
     for plan in plans:
-        _say(
-            dispatcher,
-            tracker,
-            "plan_item",
-            plan=plan.summary,
-            days=plan.days_per_week,
-            plan_id=str(plan.id),
-        )
+        _say(dispatcher, tracker, "plan_item", **plan_words(tracker, plan))
+
+
+def _prefilled(tracker: Tracker) -> tuple[Events, str | None]:
+    """The plan form's slots from a plan said in one message ("i want to walk more"), and
+    the activity understood, to say back."""
+    text = typed_text(tracker)
+    if latest_intent(tracker) != "start_action_plan" or not text or stands_for_a_button(tracker):
+        return [], None
+    start = prefill.plan_from_text(text)
+    events: Events = []
+    if start.activity:
+        events.append(SlotSet("plan_activity", start.activity))
+    if start.amount and parse.amount_is_specific(start.amount):
+        events.append(SlotSet("plan_amount", start.amount))
+    if start.timing and parse.timing_is_specific(start.timing):
+        events.append(SlotSet("plan_timing", start.timing))
+    if start.days is not None and 1 <= start.days <= 7:
+        events.append(SlotSet("plan_days", str(start.days)))
+    if start.aim and start.aim_kind:
+        events.append(SlotSet("plan_aim", start.aim_kind))
+    return events, start.activity
 
 
 class ActionStartPlan(CoachAction):
-    """Begin a new plan (plan_next "form"), unless three are active (plan_next "done")."""
+    """Begin a new plan (plan_next "form"), unless three are active (plan_next "done"). What
+    the message already said ("i want to walk more for my diabetes") fills the form."""
 
     action_name = "action_start_plan"
 
@@ -102,15 +156,41 @@ class ActionStartPlan(CoachAction):
     ) -> Events:
         sender_id: str = tracker.sender_id
         plans = await run_in_store(lambda s: goals.active_plans(s, sender_id))
-        events = _reset(*PLAN_FORM_SLOTS, "plan_ratings", "plan_replaces", "plan_id")
+        events = _reset(*PLAN_FORM_SLOTS, *PLAN_STATE_SLOTS, "plan_id")
         if len(plans) >= goals.MAX_ACTIVE_PLANS:
             _say(dispatcher, tracker, "plan_limit")
             return [*events, SlotSet("plan_next", "done")]
-        return [*events, SlotSet("plan_next", "form")]
+        filled, activity = _prefilled(tracker)
+        if activity:
+            _say(dispatcher, tracker, "plan_started_with", activity=activity)
+        return [*events, *filled, SlotSet("plan_next", "form")]
+
+
+def _which_plan(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    plans: list[goals.PlanView],
+    wanted: int | None,
+) -> goals.PlanView | None:
+    """The plan meant: the one whose button was tapped, or the only one; else say why not."""
+    chosen = [p for p in plans if p.id == wanted] if wanted is not None else []
+    if not chosen and wanted is None and len(plans) == 1:
+        chosen = plans
+    if chosen:
+        return chosen[0]
+    if not plans:
+        _say(dispatcher, tracker, "no_plans")
+    elif wanted is not None:
+        _say(dispatcher, tracker, "plan_not_found")
+    else:
+        _say(dispatcher, tracker, "which_plan")
+        _show_plans(dispatcher, tracker, plans)
+    return None
 
 
 class ActionChangePlan(CoachAction):
-    """Change a plan: the plan form again, and the new plan replaces the old one."""
+    """ "Change my plan": ask what to change (each detail on its own, or all of it); "All of
+    it" runs the plan form again, and the new plan replaces the old one."""
 
     action_name = "action_change_plan"
 
@@ -118,32 +198,107 @@ class ActionChangePlan(CoachAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         sender_id: str = tracker.sender_id
-        wanted = _int_slot(tracker, "plan_id")
         plans = await run_in_store(lambda s: goals.active_plans(s, sender_id))
-        chosen = [p for p in plans if p.id == wanted] if wanted is not None else []
-        if not chosen and wanted is None and len(plans) == 1:
-            chosen = plans
-        events = _reset(*PLAN_FORM_SLOTS, "plan_ratings", "plan_id")
-        if not chosen:
-            if not plans:
-                _say(dispatcher, tracker, "no_plans")
-            elif wanted is not None:
-                _say(dispatcher, tracker, "plan_not_found")
-            else:
-                _say(dispatcher, tracker, "which_plan")
-                _show_plans(dispatcher, tracker, plans)
-            return [*events, SlotSet("plan_replaces", None), SlotSet("plan_next", "done")]
-        plan = chosen[0]
-        _say(dispatcher, tracker, "change_plan", plan=plan.summary)
+        plan = _which_plan(dispatcher, tracker, plans, _int_slot(tracker, "plan_id"))
+        events = _reset(*PLAN_FORM_SLOTS, *PLAN_STATE_SLOTS, "plan_id")
+        done = [*events, SlotSet("plan_replaces", None), SlotSet("plan_next", "done")]
+        if plan is None:
+            return done
+        detail = _entity(tracker, "plan_detail")
+        if detail != "all":
+            _say(dispatcher, tracker, "change_plan", **plan_words(tracker, plan))
+            return done
+        _say(dispatcher, tracker, "change_plan_all", plan=plan.summary)
         return [*events, SlotSet("plan_replaces", str(plan.id)), SlotSet("plan_next", "form")]
+
+
+class ActionChangePlanDetail(CoachAction):
+    """ "change the time", "can we do different days": change just that. A new value said
+    with it ("move my check-in to 7pm") is saved at once and read back; otherwise the plan
+    form asks only for that detail (and confidence again when the plan itself changed)."""
+
+    action_name = "action_change_plan_detail"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        sender_id: str = tracker.sender_id
+        plans = await run_in_store(lambda s: goals.active_plans(s, sender_id))
+        done = [SlotSet("plan_id", None), SlotSet("plan_next", "done")]
+        plan = _which_plan(dispatcher, tracker, plans, _int_slot(tracker, "plan_id"))
+        if plan is None:
+            return done
+        text = typed_text(tracker)
+        named = corrections.detail_from_name(_entity(tracker, "plan_detail"))
+        named = named or corrections.detail_by_words(text)
+        if named is None and corrections.asks_for_a_change(text):
+            named = corrections.value_detail(" ".join(text.lower().split()))
+        if named is None and offer_change(dispatcher, tracker, plan, text):
+            return done  # "6.30pm" on its own: asked first, never changed unasked
+        detail = named or corrections.value_detail(text)
+        if detail is None:
+            _say(dispatcher, tracker, "change_plan", **plan_words(tracker, plan))
+            return done
+        value = _entity(tracker, "detail_value") or (
+            text if corrections.has_value_for(detail, text) else None
+        )
+        if value is not None and detail in (corrections.CHECKIN_TIME, corrections.CHECKIN_DAYS):
+            changed = await self._change_schedule(sender_id, plan, detail, value)
+            if changed is not None:
+                logger.info("plan %d: %s changed for %s", plan.id, detail, pseudonym(sender_id))
+                _say(dispatcher, tracker, "plan_changed", **plan_words(tracker, changed))
+                return done
+        rating = await run_in_store(lambda s: changes.last_rating(s, sender_id, plan.id))
+        slots = changes.form_slots(plan, rating, keep_rating=detail not in RERATED)
+        slots[detail] = None
+        _say(dispatcher, tracker, "change_plan_detail", plan=plan.summary)
+        return [
+            *_reset(*PLAN_FORM_SLOTS, *PLAN_STATE_SLOTS),
+            *[SlotSet(name, found) for name, found in slots.items()],
+            SlotSet("plan_replaces", str(plan.id)),
+            SlotSet("plan_id", None),
+            SlotSet("plan_next", "form"),
+        ]
+
+    @staticmethod
+    async def _change_schedule(
+        sender_id: str, plan: goals.PlanView, detail: str, value: str
+    ) -> goals.PlanView | None:
+        if detail == corrections.CHECKIN_TIME:
+            at = parse.time_of_day(value)
+            if at is None:
+                return None
+            return await run_in_store(
+                lambda s: changes.change_schedule(s, sender_id, plan.id, local_time=at)
+            )
+        days = _weekdays_of(value) or parse.weekdays(value)
+        if not days:
+            return None
+        return await run_in_store(
+            lambda s: changes.change_schedule(s, sender_id, plan.id, weekdays=days)
+        )
 
 
 class ValidateActionPlanForm(CoachValidation):
     """What, how much, when, how many days; confidence (below 7: what would make it a 7, a
-    smaller step, and a re-rating); then the check-in days and time."""
+    smaller step, and a re-rating); then the check-in days and time. Each value understood is
+    read back; "actually ..." and "change the time" change just that answer."""
+
+    typed_buttons = True
+    corrections = True
 
     def name(self) -> str:
         return "validate_action_plan_form"
+
+    def parses_as_answer(self, requested: str, text: str) -> bool:
+        readers = {
+            "plan_days": parse.days_per_week,
+            "plan_confidence": parse.rating,
+            "checkin_days": parse.weekdays,
+            "checkin_time": parse.time_of_day,
+        }
+        reader = readers.get(requested)
+        return reader is not None and bool(reader(text) not in (None, frozenset()))
 
     async def required_slots(
         self,
@@ -152,13 +307,7 @@ class ValidateActionPlanForm(CoachValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        ratings = _ratings(tracker)
-        needs_barrier = (
-            bool(ratings)
-            and ratings[-1]["rating"] < CONFIDENT
-            and ratings[-1].get("barrier") is None
-            and len(ratings) < MAX_RATINGS
-        )
+        needs_barrier = confidence.needs_barrier(_ratings(tracker))
         return [s for s in PLAN_FORM_SLOTS if s != "plan_barrier" or needs_barrier]
 
     def validate_plan_activity(
@@ -168,11 +317,11 @@ class ValidateActionPlanForm(CoachValidation):
         verdict = parse.assess_activity(text)
         if verdict == "not_behaviour":
             _say(dispatcher, tracker, "plan_not_behaviour")
-            return {"plan_activity": None}
+            return {"plan_activity": None, "plan_aim": None}
         if verdict == "vague":
             _say(dispatcher, tracker, "plan_vague")
-            return {"plan_activity": None}
-        return {"plan_activity": text}
+            return {"plan_activity": None, "plan_aim": None}
+        return {"plan_activity": text, "plan_aim": None}
 
     def validate_plan_amount(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -181,6 +330,7 @@ class ValidateActionPlanForm(CoachValidation):
         if not parse.amount_is_specific(text):
             _say(dispatcher, tracker, "plan_amount_vague")
             return {"plan_amount": None}
+        _read_back(dispatcher, tracker, text)
         return {"plan_amount": text}
 
     def validate_plan_timing(
@@ -199,6 +349,9 @@ class ValidateActionPlanForm(CoachValidation):
         if days is None:
             _say(dispatcher, tracker, "plan_days_invalid")
             return {"plan_days": None}
+        _read_back(
+            dispatcher, tracker, readback.days_per_week_words(days, tracker_language(tracker))
+        )
         return {"plan_days": str(days)}
 
     def validate_plan_confidence(
@@ -208,9 +361,9 @@ class ValidateActionPlanForm(CoachValidation):
         if rating is None:
             _say(dispatcher, tracker, "confidence_invalid")
             return {"plan_confidence": None}
-        ratings = [*_ratings(tracker), {"rating": rating, "barrier": None}]
-        slots: dict[str, Any] = {"plan_confidence": str(rating), "plan_ratings": ratings}
-        if rating < CONFIDENT and len(ratings) < MAX_RATINGS:
+        rated = confidence.rate(_ratings(tracker), rating)
+        slots: dict[str, Any] = {"plan_confidence": str(rating), "plan_ratings": rated.ratings}
+        if rated.ask_barrier:
             slots["plan_barrier"] = None
         return slots
 
@@ -218,15 +371,12 @@ class ValidateActionPlanForm(CoachValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = _typed(value)
-        ratings = _ratings(tracker)
-        if ratings:
-            ratings[-1]["barrier"] = text
-        days = _int_slot(tracker, "plan_days") or 1
-        _say(dispatcher, tracker, "smaller_step", days=days, fewer_days=max(1, days - 1))
+        step = confidence.explain(_ratings(tracker), text, _int_slot(tracker, "plan_days"))
+        _say(dispatcher, tracker, "smaller_step", days=step.days, fewer_days=step.fewer_days)
         # Set the amount and days again, then re-rate.
         return {
             "plan_barrier": text,
-            "plan_ratings": ratings,
+            "plan_ratings": step.ratings,
             "plan_amount": None,
             "plan_days": None,
             "plan_confidence": None,
@@ -239,6 +389,7 @@ class ValidateActionPlanForm(CoachValidation):
         if not days:
             _say(dispatcher, tracker, "checkin_days_invalid")
             return {"checkin_days": None}
+        _read_back(dispatcher, tracker, readback.days_words(days, tracker_language(tracker)))
         return {"checkin_days": ",".join(str(d) for d in sorted(days))}
 
     def validate_checkin_time(
@@ -248,7 +399,61 @@ class ValidateActionPlanForm(CoachValidation):
         if at is None:
             _say(dispatcher, tracker, "checkin_time_invalid")
             return {"checkin_time": None}
+        _read_back(dispatcher, tracker, readback.time_words(at, tracker_language(tracker)))
         return {"checkin_time": at.strftime("%H:%M")}
+
+    def reset_events(self, slot: str, tracker: Tracker) -> Events:
+        """Asking the amount or days again asks confidence again too."""
+        events = [SlotSet(slot, None)]
+        ratings = _ratings(tracker)
+        if slot == "plan_confidence" and ratings:
+            events.append(SlotSet("plan_ratings", confidence.undo(ratings)))
+        elif slot in RERATED and tracker.get_slot("plan_confidence") is not None:
+            events += [SlotSet("plan_confidence", None), SlotSet("plan_barrier", None)]
+            events.append(SlotSet("plan_ratings", confidence.undo(ratings)))
+        return events
+
+    async def correction_target(
+        self,
+        requested: str,
+        rest: str,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> str | None:
+        """The detail the new value is for ("wednesday and saturday": the check-in days),
+        if it was answered or is being asked; else the last answer."""
+        detail = corrections.value_detail(rest)
+        if detail is not None and (detail == requested or tracker.get_slot(detail) is not None):
+            return detail
+        return await self.previous_slot(requested, dispatcher, tracker, domain)
+
+    async def change_detail(
+        self,
+        requested: str,
+        text: str,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Events | None:
+        """ "change the time" mid-form: that detail again (its new value at once, if said);
+        which detail, when it is not clear. Words that ask for no change are the answer to
+        the question asked ("amser brecwast", breakfast time, to "when?"; "mondays and
+        thursdays" to "which days?"), however the NLU read them."""
+        entity = _entity(tracker, "plan_detail")
+        if entity is None and not corrections.asks_for_a_change(text):
+            return None
+        detail = corrections.detail_from_name(entity)
+        detail = detail or corrections.detail_named(text)
+        if detail is None or detail not in PLAN_FORM_SLOTS:
+            _say(dispatcher, tracker, "change_in_form")
+            return [SlotSet(requested, None)]
+        if detail == requested:
+            return await self.answer(requested, text, dispatcher, tracker, domain)
+        if corrections.has_value_for(detail, text):
+            return await self.correct(requested, text, dispatcher, tracker, domain)
+        events = [*self.reset_events(detail, tracker), SlotSet(requested, None)]
+        return await self.finish(events, dispatcher, tracker, domain)
 
 
 class ActionSavePlan(CoachAction):
@@ -261,15 +466,15 @@ class ActionSavePlan(CoachAction):
     ) -> Events:
         sender_id: str = tracker.sender_id
         slot = tracker.get_slot
-        weekdays = frozenset(int(d) for d in str(slot("checkin_days") or "").split(",") if d)
+        weekdays = _weekdays_of(slot("checkin_days"))
         at = parse.time_of_day(str(slot("checkin_time") or ""))
         days = _int_slot(tracker, "plan_days")
-        events = _reset(*PLAN_FORM_SLOTS, "plan_ratings", "plan_replaces")
+        events = _reset(*PLAN_FORM_SLOTS, *PLAN_STATE_SLOTS)
         if not weekdays or at is None or days is None:
             logger.warning("plan not saved for %s: incomplete form", pseudonym(sender_id))
             dispatcher.utter_message(response="utter_form_cancelled")  # a domain response
             return events
-        ratings = [(int(r["rating"]), r.get("barrier")) for r in _ratings(tracker)]
+        ratings = [(int(r["rating"]), r.get("barrier") or None) for r in _ratings(tracker)]
         replaces = _int_slot(tracker, "plan_replaces")
 
         def save(session: Session) -> goals.PlanView | None:
@@ -294,33 +499,8 @@ class ActionSavePlan(CoachAction):
             _say(dispatcher, tracker, "plan_limit")
             return events
         logger.info("action plan %d saved for %s", plan.id, pseudonym(sender_id))
-        _say(
-            dispatcher,
-            tracker,
-            "plan_saved",
-            plan=plan.summary,
-            days=plan.days_per_week,
-            checkin_days=_day_words(tracker, weekdays),
-            checkin_time=at.strftime("%H:%M"),
-        )
+        _say(dispatcher, tracker, "plan_saved", **plan_words(tracker, plan))
         return events
-
-
-def _day_words(tracker: Tracker, weekdays: frozenset[int]) -> str:
-    """The check-in days in the conversation's language: "every day", "Mondays and Fridays"."""
-
-    def word(key: str) -> str:
-        language = tracker_language(tracker)
-        return str(replies.reply(key, language)["text"])
-
-    if weekdays == frozenset(range(1, 8)):
-        return word("days_every_day")
-    if weekdays == frozenset(range(1, 6)):
-        return word("days_weekdays")
-    names = [word(f"day_{day}") for day in sorted(weekdays)]
-    if len(names) == 1:
-        return names[0]
-    return f"{', '.join(names[:-1])} {word('days_and')} {names[-1]}"
 
 
 class ActionListPlans(CoachAction):
@@ -380,7 +560,18 @@ class ActionRecordCheckin(CoachAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         sender_id: str = tracker.sender_id
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if clarity_offered(tracker):  # "partly" to "how clear was this?" rates it
+            payload = typed_answer(tracker, typed_text(tracker))
+            found = reread_as(tracker, payload, domain) if payload else None
+            if found is not None:
+                return found
+        text = typed_text(tracker)
+        if corrections.value_detail(text) in (corrections.CHECKIN_TIME, corrections.CHECKIN_DAYS):
+            # "half 6 in the evening" is a time, not how a check-in went: about the plan.
+            found = reread_as(tracker, "/change_plan_detail", domain)
+            if found is not None:
+                return found
+        intent = latest_intent(tracker)
         outcome = OUTCOME_OF_INTENT.get(str(intent))
         if outcome is None:
             return []
@@ -547,6 +738,22 @@ class ActionRenewPlan(CoachAction):
         return [SlotSet("plan_id", None)]
 
 
+class ValidateCheckinNoteForm(CoachValidation):
+    """The note in the patient's words (interruptions are stepped out of, actions/base.py)."""
+
+    def name(self) -> str:
+        return "validate_checkin_note_form"
+
+
+class ValidateProblemSolvingForm(CoachValidation):
+    """The problem, the ideas and the one to try, in the patient's words."""
+
+    typed_buttons = True
+
+    def name(self) -> str:
+        return "validate_problem_solving_form"
+
+
 class _MeasureValidation(CoachValidation, abc.ABC):
     """Checks each item's answer is on its scale; re-asks otherwise.
 
@@ -648,20 +855,35 @@ ASKED_SLOTS = (
 )
 
 
-def _ask_action(slot: str) -> type[CoachAction]:
-    async def run(
-        self: CoachAction, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        _say(dispatcher, tracker, f"ask_{slot}")
-        return []
+class _AskGoalsSlot(AskSlot, abc.ABC):
+    """Ask for one goals form slot with its reply from goals_dialogue.yml. Abstract: the
+    concrete ones are made below, one per slot."""
 
+    def reply(self, key: str, language: str) -> dict[str, Any]:
+        return replies.reply(key, language)
+
+
+class ActionAskPlanActivity(_AskGoalsSlot):
+    """What will you do? Coached from the aim a plan started with ("i want to lose weight")."""
+
+    action_name = "action_ask_plan_activity"
+    key = "ask_plan_activity"
+
+    def key_for(self, tracker: Tracker) -> str:
+        aim = tracker.get_slot("plan_aim")
+        return {"not_behaviour": "plan_not_behaviour", "vague": "plan_vague"}.get(
+            str(aim), self.key
+        )
+
+
+def _ask_action(slot: str) -> type[AskSlot]:
     name = "ActionAsk" + "".join(part.title() for part in slot.split("_"))
     cls = type(
         name,
-        (CoachAction,),
+        (_AskGoalsSlot,),
         {
             "action_name": f"action_ask_{slot}",
-            "run": run,
+            "key": f"ask_{slot}",
             "__doc__": f"Ask for {slot}.",
             "__module__": __name__,
             "__qualname__": name,
@@ -672,4 +894,7 @@ def _ask_action(slot: str) -> type[CoachAction]:
     return cls
 
 
-ASK_ACTIONS = {slot: _ask_action(slot) for slot in ASKED_SLOTS}
+ASK_ACTIONS = {
+    slot: ActionAskPlanActivity if slot == "plan_activity" else _ask_action(slot)
+    for slot in ASKED_SLOTS
+}

@@ -22,6 +22,7 @@ from actions.base import (
     LANGUAGE_SLOT,
     CoachAction,
     CoachValidation,
+    language_named,
     run_in_store,
     tracker_language,
 )
@@ -183,6 +184,8 @@ class ActionAskTeachbackAnswer(CoachAction):
 class ValidateTeachbackForm(CoachValidation):
     """Grade the answer, store it, and say what comes next (never the grade itself)."""
 
+    payload_intents = frozenset({"switch_language"})  # issue 17: the loop switches itself
+
     def name(self) -> str:
         return "validate_teachback_form"
 
@@ -195,6 +198,9 @@ class ValidateTeachbackForm(CoachValidation):
     ) -> dict[str, Any]:
         sender_id: str = tracker.sender_id
         text = slot_value if isinstance(slot_value, str) else ""
+        # Issue 17: the widget's language button mid-module sends a payload; the loop
+        # understands the language's name.
+        text = language_named(tracker) or text
         outcome = await run_in_store(lambda session: flow.handle_answer(session, sender_id, text))
         language = tracker_language(tracker)
         logger.info("teach-back answer from %s: %s", pseudonym(sender_id), outcome.kind)

@@ -21,6 +21,7 @@ FORM_ACTIVITY = {
     "story_form": "story",
 }
 ACTIVITIES = tuple(FORM_ACTIVITY.values())
+ACTIVITY_FORM = {activity: form for form, activity in FORM_ACTIVITY.items()}
 TEACHBACK = "teachback"
 
 

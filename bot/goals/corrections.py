@@ -68,13 +68,28 @@ def amount_named(text: str) -> bool:
     return has_unit and parse.first_number(cleaned) is not None
 
 
-def detail_named(text: str) -> str | None:
-    """The detail a change request names ("change the time" -> checkin_time), or None."""
+def detail_by_words(text: str) -> str | None:
+    """The detail a change request names in words ("change the time"), or None."""
     cleaned = " ".join(text.lower().replace("\u2019", "'").split())
     for detail in (DAYS, CHECKIN_TIME, CHECKIN_DAYS, AMOUNT, TIMING, ACTIVITY):
         if any(re.search(rf"(^|\W){re.escape(w)}($|\W)", cleaned) for w in _words(detail)):
             return detail
-    return value_detail(cleaned)
+    return None
+
+
+def asks_for_a_change(text: str) -> bool:
+    """Whether the words ask for a change ("move my check-in to 7pm"), not only name a
+    value ("6.30pm"); the words are goals.yml's `change_words`."""
+    cleaned = " ".join(text.lower().replace("\u2019", "'").split())
+    return any(
+        re.search(rf"(^|\W){re.escape(w)}($|\W)", cleaned) for w in parse.lexicon()["change_words"]
+    )
+
+
+def detail_named(text: str) -> str | None:
+    """The detail a change request names ("change the time" -> checkin_time), in words or
+    by its new value ("make it 15 minutes"), or None."""
+    return detail_by_words(text) or value_detail(" ".join(text.lower().split()))
 
 
 def value_detail(text: str) -> str | None:

@@ -102,6 +102,8 @@ def weekdays(text: str) -> frozenset[int]:
     for token in _tokens(text):
         if token in days:
             found.update(days[token])
+        elif token.endswith("s") and token[:-1] in days:  # "mondays and thursdays"
+            found.update(days[token[:-1]])
     return frozenset(found)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from bot.goals import parse
 
@@ -45,6 +46,11 @@ def _cut(pattern: str, text: str) -> tuple[str | None, str]:
     return found.group(0).strip(" ,."), " ".join(rest.split())
 
 
+def _names_a_plan(said: str, lex: dict[str, Any]) -> bool:
+    """Whether the words ask for a plan rather than say one (see plan_request_words)."""
+    return re.search(rf"\b(?:{_alternatives(lex['plan_request_words'])})\b", said) is not None
+
+
 def plan_from_text(text: str) -> PlanStart:
     """The parts of a plan one message names."""
     lex = parse.lexicon()
@@ -54,7 +60,7 @@ def plan_from_text(text: str) -> PlanStart:
     leads = _alternatives(lex["plan_lead_ins"])
     said = re.sub(rf"^(?:(?:{leads})\s+)+", "", said)
     said = re.sub(rf"\s+(?:{_alternatives(lex['plan_reasons'])})\b.*$", "", said)
-    if said in lex["plan_requests"] or not said:
+    if said in lex["plan_requests"] or not said or _names_a_plan(said, lex):
         return PlanStart()
     per_week = _alternatives(lex["detail_words"]["per_week"])
     days_phrase, said = _cut(rf"\b(?:\d+|\w+)\s+(?:{per_week})\b", said)

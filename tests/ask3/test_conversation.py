@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.content.calendar import date_in_words
+from bot.conversation import content as conversation
 from bot.decisions import content
 from bot.stack import LocalStack
 from bot.store import ask3, people
@@ -189,11 +190,18 @@ def test_welsh_preparation_with_buttons_and_a_grid(live_stack: LocalStack) -> No
     )
 
 
+def stopped(reply: list[dict[str, Any]]) -> bool:
+    """The reply to stopping a dialogue (issue 17: its place is kept to carry on later)."""
+    wanted = conversation.reply("stopped", "en", activity="{activity}")["text"]
+    before, _, after = wanted.partition("{activity}")
+    return any(m["text"].startswith(before) and m["text"].endswith(after) for m in reply)
+
+
 def test_cancel_leaves_the_form_and_nothing_is_stored(live_stack: LocalStack) -> None:
     chat = consented(live_stack)
     chat.say("/start_ask3")
     chat.say("hip operation")
-    assert said(chat.say("cancel"), "utter_form_cancelled")
+    assert stopped(chat.say("cancel"))
     assert lists(live_stack, chat.sender_id) == []
     assert said(chat.say("/help"), "utter_help")
 
@@ -204,13 +212,13 @@ def test_stop_typed_mid_form_leaves_it_and_is_not_taken_as_an_answer(
     chat = consented(live_stack)
     chat.say("/start_ask3")
     chat.say("knee operation")
-    assert said(chat.say("stop"), "utter_form_cancelled")
+    assert stopped(chat.say("stop"))
     assert lists(live_stack, chat.sender_id) == []
     with unit_of_work(live_stack.database_url) as session:
         person = people.find_person(session, chat.sender_id)
         assert person is not None and person.consent == people.CONSENT_GIVEN
     chat.say('/start_ask3_rehearsal{"ask3_scenario":"knee"}')
-    assert has(chat.say("stopio"), "rehearsal_asked_none")
+    assert stopped(chat.say("stopio"))
 
 
 def _rehearsals(stack: LocalStack, sender_id: str) -> list[Ask3Rehearsal]:

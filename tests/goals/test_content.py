@@ -37,8 +37,11 @@ def test_every_form_question_and_measure_item_has_its_text() -> None:
 
 
 def test_a_reply_fills_values_and_payloads_without_reformatting_the_persons_words() -> None:
-    item = replies.reply("plan_item", "cy", plan="walk {lots}", days=3, plan_id="7")
-    assert item["text"] == "walk {lots}, 3 diwrnod yr wythnos"
+    item = replies.reply(
+        "plan_item", "cy", plan="walk {lots}", days=3, plan_id="7",
+        checkin_days="bob dydd", checkin_time="{time}",
+    )  # fmt: skip
+    assert item["text"] == "walk {lots}, 3 diwrnod yr wythnos. Gwiriadau: bob dydd am {time}."
     assert [b["payload"] for b in item["buttons"]] == [
         '/change_plan{"plan_id":"7"}',
         '/stop_plan{"plan_id":"7"}',

@@ -65,6 +65,8 @@ def test_ratings() -> None:
     [
         ("mon, wed and fri", {1, 3, 5}),
         ("Monday Wednesday Friday", {1, 3, 5}),
+        ("mondays and thursdays", {1, 4}),
+        ("saturdays", {6}),
         ("every day", set(range(1, 8))),
         ("weekdays", {1, 2, 3, 4, 5}),
         ("dydd Llun a dydd Iau", {1, 4}),

@@ -17,6 +17,8 @@ from bot.goals import confidence, corrections, prefill
         ("dw i eisiau cerdded mwy oherwydd fy niabetes", "cerdded", None, None, None),
         ("i want to stop smoking", "stop smoking", None, None, None),
         ("make an action plan", None, None, None, None),
+        ("id like to set myself a goal", None, None, None, None),
+        ("hoffwn i osod nod newydd plis", None, None, None, None),
         ("/start_action_plan", None, None, None, None),
     ],
 )  # fmt: skip
@@ -84,3 +86,19 @@ def test_confidence_below_7_asks_what_would_help_three_times_at_most() -> None:
     assert not confidence.rate([], 8).ask_barrier
     assert confidence.undo(third.ratings) == third.ratings[:-1]
     assert not confidence.needs_barrier(confidence.kept(5))
+
+
+@pytest.mark.parametrize(
+    ("said", "asks"),
+    [
+        ("move my check-in to 7pm", True),
+        ("actually make it wednesday and saturday", True),
+        ("can we do different days", True),
+        ("newid yr amser", True),
+        ("6.30pm", False),  # a value on its own is asked about first
+        ("amser brecwast", False),  # "breakfast time", the answer to "when?"
+        ("mondays and thursdays", False),
+    ],
+)
+def test_a_change_is_asked_for_in_words_not_only_by_a_value(said: str, asks: bool) -> None:
+    assert corrections.asks_for_a_change(said) is asks

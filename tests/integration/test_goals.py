@@ -226,7 +226,8 @@ def test_plans_and_check_ins_on_postgresql(postgres_stack: LocalStack) -> None:
     assert plan.weekdays == frozenset(range(1, 6)) and plan.local_time == "12:30"
     assert kinds == {"checkin", "review"}
     assert has(chat.say("partly"), "checkin_partly")
-    assert has(chat.say("/change_plan"), "change_plan", plan="walk 10 minutes after lunch")
+    changing = chat.say("/change_plan")  # issue 17: asks what to change
+    assert has(changing, "change_plan", plan="walk 10 minutes after lunch", plan_id=str(plan.id))
     assert not has(chat.say("/cancel"), "ask_plan_activity")
     with unit_of_work(postgres_stack.database_url) as session:
         assert [p.id for p in goals.active_plans(session, chat.sender_id)] == [plan.id]
