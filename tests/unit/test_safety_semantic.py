@@ -85,7 +85,8 @@ def test_a_form_answer_with_no_words_is_never_a_red_flag() -> None:
     assert [
         a for a, found in zip(answers, assess_many(answers), strict=True) if found.alarming
     ] == []
-    # Words beside the numbers are still read.
+    # Words beside the numbers are still read, and a bare call for help is asked about.
+    assert assess("999").action == "ask" and assess("SOS!!").action == "ask"
     assert assess("sugar 2.4 shaky").alarming
 
 
