@@ -32,6 +32,7 @@ from actions.conversation import (
     stands_for_a_button,
     typed_answer,
 )
+from bot.conversation import answers
 from bot.goals import changes, confidence, corrections, measures, parse, prefill, readback, replies
 from bot.logs import pseudonym
 from bot.store import goals
@@ -451,7 +452,9 @@ class ValidateActionPlanForm(CoachValidation):
         if detail == requested:
             return await self.answer(requested, text, dispatcher, tracker, domain)
         if corrections.has_value_for(detail, text):
-            return await self.correct(requested, text, dispatcher, tracker, domain)
+            # "actually make it 15 minutes": the new value without the words around it.
+            rest = answers.correction(text) or text
+            return await self.correct(requested, rest, dispatcher, tracker, domain)
         events = [*self.reset_events(detail, tracker), SlotSet(requested, None)]
         return await self.finish(events, dispatcher, tracker, domain)
 

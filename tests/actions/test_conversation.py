@@ -132,6 +132,22 @@ async def test_actually_corrects_the_days_while_the_time_is_asked(
     assert "OK: on Wednesdays and Saturdays." in texts(dispatcher)
 
 
+async def test_actually_make_it_15_minutes_while_the_time_is_asked_keeps_only_the_amount(
+    dispatcher: CollectingDispatcher, make_tracker: TrackerFactory
+) -> None:
+    tracker = plan_form_tracker(
+        make_tracker,
+        "plan_timing",
+        "actually make it 15 minutes",
+        "change_plan_detail",
+        extracted=True,
+        filled={"plan_activity": "walk", "plan_amount": "10 mins"},
+    )
+    events = await ValidateActionPlanForm().run(dispatcher, tracker, DOMAIN)
+    assert slots(events)["plan_amount"] == "15 minutes"
+    assert "OK: 15 minutes." in texts(dispatcher)
+
+
 async def test_change_the_time_at_the_last_question_asks_just_the_time_again(
     dispatcher: CollectingDispatcher, make_tracker: TrackerFactory
 ) -> None:
