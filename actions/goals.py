@@ -533,19 +533,9 @@ class ActionStopPlan(CoachAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         sender_id: str = tracker.sender_id
-        wanted = _int_slot(tracker, "plan_id")
         plans = await run_in_store(lambda s: goals.active_plans(s, sender_id))
-        if wanted is None and len(plans) == 1:
-            wanted = plans[0].id
-        target = next((p for p in plans if p.id == wanted), None)
+        target = _which_plan(dispatcher, tracker, plans, _int_slot(tracker, "plan_id"))
         if target is None:
-            if not plans:
-                _say(dispatcher, tracker, "no_plans")
-            elif wanted is not None:
-                _say(dispatcher, tracker, "plan_not_found")
-            else:
-                _say(dispatcher, tracker, "which_plan")
-                _show_plans(dispatcher, tracker, plans)
             return [SlotSet("plan_id", None)]
         await run_in_store(lambda s: goals.stop_plan(s, sender_id, target.id))
         logger.info("action plan %d stopped for %s", target.id, pseudonym(sender_id))
