@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.content.teachback import find_module
 from bot.portal.auth import current_staff, require_role
 from bot.portal.charts import Chart, line_chart
-from bot.portal.exports import patient_bundle, patient_csv, patients_csv
+from bot.portal.exports import FHIR_CONTENT_TYPE, patient_bundle, patient_csv, patients_csv
 from bot.portal.pages import audit, render, run_db, see_other
 from bot.store import patients, safety
 from bot.store.patients import PatientRecord, PatientRow
@@ -60,9 +60,11 @@ async def my_patients_csv(request: web.Request) -> web.Response:
 
 def _download(body: str, content_type: str, filename: str) -> web.Response:
     return web.Response(
-        text=body,
-        content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        body=body.encode("utf-8"),
+        headers={
+            "Content-Type": f"{content_type}; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
     )
 
 
@@ -169,10 +171,10 @@ async def patient_csv_export(request: web.Request) -> web.Response:
 
 @require_role("clinician")
 async def patient_fhir_export(request: web.Request) -> web.Response:
-    """GET /portal/patients/{id}/fhir.json: a FHIR R4 Bundle."""
-    record = await _record(request, "exported", "fhir_r4")
+    """GET /portal/patients/{id}/fhir.json: a FHIR R4B (4.3.0) Bundle."""
+    record = await _record(request, "exported", "fhir_r4b")
     body = json.dumps(patient_bundle(record), indent=2)
-    return _download(body, "application/fhir+json", f"patient-{record.person.id}-fhir.json")
+    return _download(body, FHIR_CONTENT_TYPE, f"patient-{record.person.id}-fhir.json")
 
 
 @require_role("clinician", "admin")

@@ -8,8 +8,6 @@ any figure over fewer than 5 patients shows as "<5". Every view writes an audit 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +19,7 @@ from bot.content.teachback import load_modules
 from bot.improvement import aggregates
 from bot.improvement.suppression import MIN_PATIENTS, SUPPRESSED
 from bot.portal.auth import current_staff, require_role
+from bot.portal.exports import csv_text
 from bot.portal.pages import audit, render, run_db
 from bot.portal.run_charts import RunChartView, build
 from bot.store.models import utcnow
@@ -29,12 +28,9 @@ ROLES = ("lead", "admin")
 
 
 def _csv(rows: Sequence[Sequence[str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        # A cell a spreadsheet will not run as a formula (patients' words are in feedback).
-        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@", "\t", "\r") else c for c in row])
-    return buffer.getvalue()
+    # Cells a spreadsheet will not run as formulas in any locale (patients' words are in
+    # feedback): quoted, and `=+-@` neutralised at the start and after `,` `;` or tab.
+    return csv_text(None, rows)
 
 
 def _download(body: str, filename: str) -> web.Response:

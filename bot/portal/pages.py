@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import jinja2
+import yaml
 from aiohttp import web
 from sqlalchemy.orm import Session
 
@@ -24,12 +28,89 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 STAFF = web.RequestKey("staff", Staff)
 CSRF = web.RequestKey("csrf", str)
 T = TypeVar("T")
+# Every time the portal shows is in UK time, and says so.
+UK = ZoneInfo("Europe/London")
+UK_LABEL = "UK time"
+FLAG_WORDS = TEMPLATES / "flag_words.yml"
 
 # Staff pages: no script at all, styles and images from the portal only.
 CSP = (
     "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+
+
+def uk_time(moment: datetime) -> datetime:
+    """The instant in Europe/London (a naive time from the database is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UK)
+
+
+def when(moment: datetime | None) -> str:
+    """'2026-07-01 14:05 UK time' (BST or GMT, whichever was in force then)."""
+    return uk_time(moment).strftime(f"%Y-%m-%d %H:%M {UK_LABEL}") if moment else ""
+
+
+def day(moment: datetime | None) -> str:
+    """The UK date of an instant."""
+    return uk_time(moment).strftime("%Y-%m-%d") if moment else ""
+
+
+def waited(moment: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in words a nurse scans: '35 min', '3 h', '2 days'."""
+    if moment is None:
+        return ""
+    now = now or datetime.now(UTC)
+    minutes = max(0, int((now - uk_time(moment)).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
+
+
+@dataclass(frozen=True)
+class FlagWords:
+    """The words for flags' codes, from templates/flag_words.yml."""
+
+    categories: dict[str, str]
+    signs: dict[str, str]
+    channels: dict[str, str]
+
+
+@functools.cache
+def flag_words_file() -> FlagWords:
+    """templates/flag_words.yml, read once."""
+    data = yaml.safe_load(FLAG_WORDS.read_text(encoding="utf-8"))
+    return FlagWords(
+        {str(k): str(v) for k, v in data["categories"].items()},
+        {str(k): str(v) for k, v in data["signs"].items()},
+        {str(k): str(v) for k, v in data["channels"].items()},
+    )
+
+
+def _humane(code: str) -> str:
+    return code.replace("_", " ").strip().capitalize() or "Not named"
+
+
+def flag_words(category: str, sign: str) -> str:
+    """'Chest pain, emergency': the sign, then how serious (a code with no words is
+    still readable: 'new_sign' shows as 'New sign')."""
+    words = flag_words_file()
+    what = words.signs.get(sign) or _humane(sign)
+    return f"{what}, {words.categories.get(category) or _humane(category)}"
+
+
+def severity(category: str) -> int:
+    """0 for the most severe kind of flag (emergency), then distress, then urgent."""
+    order = list(flag_words_file().categories)
+    return order.index(category) if category in order else len(order)
+
+
+def channel_words(channel: str) -> str:
+    """'web chat', 'Telegram'."""
+    return flag_words_file().channels.get(channel) or _humane(channel)
 
 
 @functools.cache
@@ -42,8 +123,12 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = lambda moment: moment.strftime("%Y-%m-%d %H:%M") if moment else ""
-    env.filters["day"] = lambda moment: moment.strftime("%Y-%m-%d") if moment else ""
+    env.filters["when"] = when
+    env.filters["day"] = day
+    env.filters["waited"] = waited
+    env.filters["flag"] = lambda flag: flag_words(flag.category, flag.sign)
+    env.filters["channel"] = channel_words
+    env.globals["uk_label"] = UK_LABEL
     return env
 
 

@@ -166,7 +166,7 @@ def test_a_clinician_follows_a_patient_from_real_conversations(
         assert seen is not None and seen.acknowledged_at is not None
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download FHIR R4").click()
+        page.get_by_role("link", name="Download FHIR R4B").click()
     path = download_info.value.path()
     data = json.loads(Path(path).read_text())
     Bundle.model_validate(data)

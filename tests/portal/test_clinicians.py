@@ -181,12 +181,12 @@ async def test_every_view_and_export_is_audited_and_admins_read_the_log(
         ]
     assert ("clinician", str(a), "read", "patient_page") in entries
     assert ("clinician", str(a), "exported", "csv") in entries
-    assert ("clinician", str(a), "exported", "fhir_r4") in entries
+    assert ("clinician", str(a), "exported", "fhir_r4b") in entries
     token = await csrf_of(client, "/portal/patients")
     await client.post("/portal/logout", data={"csrf_token": token})
     assert await login(client, "admin@example.nhs.uk") == 303
     html = await (await client.get("/portal/audit")).text()
-    assert "fhir_r4" in html and "patient_page" in html
+    assert "fhir_r4b" in html and "patient_page" in html
 
 
 async def test_ask3_question_lists_show_newest_first_and_escaped(
