@@ -80,6 +80,13 @@ def _kept(value: Any) -> str:
     return "" if text == SKIPPED else text
 
 
+def _own_questions(value: Any) -> str:
+    """The patient's own questions as they wrote them, line breaks and the hyphens inside
+    words ("co-codamol", "ail-ddechrau") kept; "" when they skipped the question."""
+    text = str(value or "")
+    return "" if text.strip() == SKIPPED else text
+
+
 class _AskAsk3Slot(AskSlot, abc.ABC):
     """Ask for one form slot, with the text from ask3.yml (`ask_<slot>`). Abstract, so the
     action server registers only the concrete ones."""
@@ -280,7 +287,7 @@ class ActionAsk3Finish(CoachAction):
             decision=decision,
             options=options,
             questions={qid: _kept(slot(name)) for name, qid in QUESTION_SLOTS.items()},
-            own_questions=split_questions(str(slot("ask3_own") or "").replace(SKIPPED, "")),
+            own_questions=split_questions(_own_questions(slot("ask3_own"))),
             matters=_kept(slot("ask3_matters")),
             appointment_on=date.fromisoformat(when) if when else None,
             grid_id=grid.id if grid is not None else None,
