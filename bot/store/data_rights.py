@@ -16,10 +16,11 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, column, delete, inspect, select, table
+from sqlalchemy import Engine, Table, column, delete, event, inspect, select, table
 from sqlalchemy.orm import Session
 
 from bot.store import audit, people, safety
+from bot.store.db import checkpoint_sqlite
 from bot.store.models import (
     AuditEntry,
     Base,
@@ -178,6 +179,20 @@ def _delete_sender_rows(session: Session, sender_id: str, keep: frozenset[str]) 
         session.execute(delete(events).where(events.c.sender_id == sender_id))
 
 
+def _scrub_log_after_commit(session: Session) -> None:
+    """Once this unit of work commits, empty SQLite's write-ahead log, which would otherwise
+    hold the deleted rows (sender id, the person's words) until the next checkpoint."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    def scrub(_session: Session) -> None:
+        checkpoint_sqlite(engine)
+
+    event.listen(session, "after_commit", scrub, once=True)
+
+
 def erase_person(
     session: Session, sender_id: str, *, actor_kind: str = "system", actor_id: str | None = None
 ) -> bool:
@@ -195,6 +210,7 @@ def erase_person(
     if person is not None:
         safety.keep_vital_flags(session, person, erasing=True)
     _delete_sender_rows(session, sender_id, keep=frozenset())
+    _scrub_log_after_commit(session)
     if person is not None:
         session.execute(delete(ChannelIdentity).where(ChannelIdentity.person_id == person.id))
         session.expunge(person)
@@ -246,6 +262,7 @@ def withdraw_consent(
     session.flush()
     safety.keep_vital_flags(session, person, erasing=False)
     _delete_sender_rows(session, sender_id, keep=KEPT_ON_WITHDRAWAL)
+    _scrub_log_after_commit(session)
 
 
 def may_contact(session: Session, sender_id: str) -> bool:

@@ -35,21 +35,33 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # What is deleted is overwritten with zeros, not left readable in free pages ("forget me").
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
 @functools.cache
 def get_engine(url: str) -> Engine:
-    """One pooled engine per URL for the life of the process."""
+    """One pooled engine per URL for the life of the process.
+
+    `hide_parameters`: an SQL error's message (logged, raised, shown in a traceback) never
+    holds the statement's bound values, which are patients' words, names and ids.
+    """
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            hide_parameters=True,
+        )
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
+    )
 
 
 @functools.cache
@@ -69,6 +81,19 @@ def unit_of_work(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def checkpoint_sqlite(engine: Engine) -> None:
+    """Fold SQLite's write-ahead log back into the file and empty it, so that what was just
+    deleted (zeroed there by `secure_delete`) is not still readable in the log. Waits for
+    readers up to the busy timeout; a busy database is logged, and the next checkpoint
+    (SQLite's own, every 1000 pages, or on closing) finishes the job."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+    if busy:
+        log.warning("write-ahead log busy; it is emptied at the next checkpoint")
 
 
 def run_in_session(url: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

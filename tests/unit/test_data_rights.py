@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -237,3 +238,39 @@ def test_no_flag_is_kept_for_someone_who_refused(database_url: str) -> None:
         )  # fmt: skip
         assert flag is None
         assert safety.open_flags(session) == []
+
+
+def _on_disk(sqlite_url: str) -> dict[str, bytes]:
+    """The bytes of the SQLite file and of its write-ahead log, as a disk image would hold."""
+    path = Path(sqlite_url.split("///", 1)[1])
+    return {
+        file.name: file.read_bytes()
+        for file in (path, path.with_name(path.name + "-wal"))
+        if file.exists()
+    }
+
+
+def test_after_forget_me_neither_the_file_nor_its_wal_holds_their_words(
+    sqlite_url: str,
+) -> None:
+    populate(sqlite_url)
+    files = _on_disk(sqlite_url)
+    assert any(SENDER.encode() in data for data in files.values())
+    with unit_of_work(sqlite_url) as session:
+        data_rights.request_erasure(session, SENDER)
+    with unit_of_work(sqlite_url) as session:
+        assert data_rights.erase_person(session, SENDER) is True
+    # The engine's pooled connections are still open, as in a running gateway: SQLite has
+    # not yet folded its log back into the file on closing.
+    files = _on_disk(sqlite_url)
+    assert "coach.db" in files
+    for name, data in files.items():
+        assert SENDER.encode() not in data, name
+        assert SAID.encode() not in data, name
+    with unit_of_work(sqlite_url) as session:  # and the store still works
+        assert people.find_person(session, "web-someone-else") is not None
+
+
+def test_every_sqlite_connection_overwrites_what_it_deletes(sqlite_url: str) -> None:
+    with get_engine(sqlite_url).connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
