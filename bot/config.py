@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -51,6 +52,20 @@ def _port(name: str, default: int) -> int:
     return port
 
 
+def _networks(name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks, normalised ("10.0.0.5" is "10.0.0.5/32")."""
+    found = []
+    for item in os.environ.get(name, "").split(","):
+        if item.strip():
+            try:
+                found.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{name}: {item.strip()!r} is not an IP address or network"
+                ) from exc
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the gateway, the action server and the CLI need to know."""
@@ -73,6 +88,8 @@ class Settings:
     public_url: str | None = None
     reuse_port: bool = False  # several gateway replicas on one port (`coach up`)
     telegram_poll: bool = True  # in polling mode, whether this gateway is the one that polls
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the portal's client.
+    portal_trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_telegram(self)
@@ -95,6 +112,7 @@ class Settings:
             telegram_webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
             portal_secure_cookies=bool(os.environ.get("PORTAL_SECURE_COOKIES")),
+            portal_trusted_proxies=_networks("PORTAL_TRUSTED_PROXIES"),
             telegram_bot_username=(os.environ.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@")
             or None,
             public_url=(os.environ.get("PUBLIC_URL") or "").rstrip("/") or None,

@@ -67,8 +67,8 @@ async def create_user(request: web.Request) -> web.Response:
     def create(session: Session) -> str | None:
         try:
             staff_store.create_staff(session, email, role, password)
-        except ValueError:
-            return "user"
+        except staff_store.StaffRefused as refused:
+            return refused.reason  # admin.html says what each reason means
         return None
 
     error = await run_db(request, create)

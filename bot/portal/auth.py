@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote, urlsplit
@@ -114,6 +115,35 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
     return await handler(request)
 
 
+def _trusted(address: str, proxies: tuple[str, ...]) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(parsed in ipaddress.ip_network(proxy) for proxy in proxies)
+
+
+def client_address(request: web.Request) -> str:
+    """The address a login comes from: the peer's, or, when the peer is one of
+    PORTAL_TRUSTED_PROXIES, the last address in X-Forwarded-For that is not a trusted proxy
+    (the entries before it could have been written by the client)."""
+    peer = request.remote or ""
+    proxies = settings_of(request).portal_trusted_proxies
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    hops = [
+        hop.strip()
+        for header in request.headers.getall("X-Forwarded-For", [])
+        for hop in header.split(",")
+    ]
+    client = peer
+    for hop in reversed(hops):
+        if not _trusted(client, proxies):
+            break
+        client = hop
+    return client
+
+
 def _safe_next(raw: str | None) -> str | None:
     """Only a path inside the portal (no scheme, no host) may be redirected to."""
     if not raw:
@@ -143,14 +173,16 @@ async def login_form(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    """POST /portal/login: check the form's token, then the password, slowing down failures."""
+    """POST /portal/login: check the form's token, then the password, slowing down failures.
+    An unknown email gets the same answers, delays and lock as a real one."""
     sent = await csrf.sent_token(request)
     if not csrf.matches(sent, request.cookies.get(csrf.LOGIN_COOKIE)):
         raise web.HTTPForbidden(text="missing or wrong CSRF token")
     form = await request.post()
     email, password = str(form.get("email", "")), str(form.get("password", ""))
+    client = client_address(request)
     result: LoginResult = await run_db(
-        request, lambda s: staff_store.check_login(s, email, password)
+        request, lambda s: staff_store.check_login(s, email, password, client=client)
     )
     if result.staff is None:
         await asyncio.sleep(min(FAILURE_DELAY * max(result.failures, 1), MAX_DELAY))

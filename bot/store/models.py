@@ -523,6 +523,20 @@ class StaffSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class StaffLoginThrottle(Base):
+    """Failed logins in a row for one email (any email, known or not: its SHA-256) from one
+    client address (an IPv6 client by its /64), and the lock they led to. Counted with one
+    atomic statement, so a concurrent burst counts every attempt."""
+
+    __tablename__ = "staff_login_throttles"
+
+    email_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class Invite(Base):
     """A single-use, expiring invite code: to a clinician's care, to a cohort, or both."""
 

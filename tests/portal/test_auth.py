@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.gateway import init_app
 from bot.portal import PORTAL_APP
 from bot.store.db import unit_of_work
-from bot.store.models import StaffUser, utcnow
+from bot.store.models import StaffLoginThrottle, StaffUser, utcnow
 from bot.store.staff import MAX_FAILURES, check_login
 from tests.portal.support import PASSWORD, csrf_of, login, make_staff
 from tests.support import TestClient
@@ -188,7 +188,9 @@ async def test_repeated_failures_lock_the_account_even_with_the_right_password(
         user = session.scalars(select(StaffUser)).one()
         assert user.locked_until is not None
         # After the lock runs out, the right password works again.
-        session.execute(update(StaffUser).values(locked_until=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(StaffLoginThrottle).values(locked_until=utcnow() - timedelta(seconds=1))
+        )
     assert await login(client, "dr.b@example.nhs.uk") == 303
 
 

@@ -1,5 +1,5 @@
-"""On PostgreSQL too: the lockout holds across connections, and an invite is used only once
-even when two people redeem the same code at the same moment."""
+"""On PostgreSQL too: the lockout holds across connections (and against a concurrent burst),
+and an invite is used only once even when two people redeem the same code at the same moment."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.store.models import Person
 from bot.store.people import ensure_person
 from bot.store.staff import MAX_FAILURES, check_login
 from tests.portal.support import PASSWORD, make_staff
+from tests.portal.test_login_hardening import assert_burst_locks
 
 pytestmark = pytest.mark.postgres
 
@@ -50,3 +51,10 @@ def test_lockout_and_single_use_invites_on_postgresql(postgres_url: str) -> None
     with unit_of_work(postgres_url) as session:
         linked = session.scalars(select(Person).where(Person.clinician_id == clinician)).all()
         assert len(linked) == 1
+
+
+def test_a_concurrent_burst_of_wrong_passwords_locks_the_account_on_postgresql(
+    postgres_url: str,
+) -> None:
+    migrate.upgrade(postgres_url)
+    assert_burst_locks(postgres_url)
