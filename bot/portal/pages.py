@@ -6,7 +6,7 @@ import asyncio
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -52,9 +52,13 @@ def when(moment: datetime | None) -> str:
     return uk_time(moment).strftime(f"%Y-%m-%d %H:%M {UK_LABEL}") if moment else ""
 
 
-def day(moment: datetime | None) -> str:
-    """The UK date of an instant."""
-    return uk_time(moment).strftime("%Y-%m-%d") if moment else ""
+def day(moment: datetime | date | None) -> str:
+    """The UK date of an instant (a date, such as a cohort's first day, as it is)."""
+    if moment is None:
+        return ""
+    if not isinstance(moment, datetime):
+        return moment.isoformat()
+    return uk_time(moment).strftime("%Y-%m-%d")
 
 
 def waited(moment: datetime | None, now: datetime | None = None) -> str:
