@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.portal.auth import current_staff, require_role
+from bot.portal.ids import given_id, path_id
 from bot.portal.pages import audit, render, run_db, see_other
 from bot.store import safety
 from bot.store import staff as staff_store
@@ -82,10 +83,7 @@ async def set_active(request: web.Request) -> web.Response:
     form = await request.post()
     active = form.get("active") == "1"
     me = current_staff(request)
-    try:
-        staff_id = int(request.match_info["staff_id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
+    staff_id = path_id(request, "staff_id")
     if staff_id == me.id and not active:
         raise web.HTTPBadRequest(text="you cannot deactivate yourself")
 
@@ -102,11 +100,8 @@ async def assign(request: web.Request) -> web.Response:
     """POST /portal/admin/patients/{person_id}/clinician: link (or unlink) a clinician."""
     form = await request.post()
     raw = str(form.get("clinician_id", ""))
-    try:
-        person_id = int(request.match_info["person_id"])
-        clinician_id = int(raw) if raw else None
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text="bad id") from exc
+    person_id = given_id(request.match_info["person_id"])
+    clinician_id = given_id(raw) if raw else None
 
     def link(session: Session) -> bool:
         person = session.get(Person, person_id)
@@ -148,10 +143,8 @@ async def unassigned_flags(request: web.Request) -> web.Response:
 @require_role("admin")
 async def audit_page(request: web.Request) -> web.Response:
     """GET /portal/audit?before=ID: the audit log, newest first, a page at a time."""
-    try:
-        before = int(request.query.get("before", "0")) or None
-    except ValueError:
-        before = None
+    raw = request.query.get("before", "")
+    before = given_id(raw) if raw else None
 
     def load(session: Session) -> list[AuditEntry]:
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE)

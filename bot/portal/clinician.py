@@ -14,6 +14,7 @@ from bot.content.teachback import find_module
 from bot.portal.auth import current_staff, require_role
 from bot.portal.charts import Chart, line_chart
 from bot.portal.exports import FHIR_CONTENT_TYPE, patient_bundle, patient_csv, patients_csv
+from bot.portal.ids import path_id
 from bot.portal.pages import audit, render, run_db, see_other
 from bot.store import patients, safety
 from bot.store.patients import PatientRecord, PatientRow
@@ -23,10 +24,7 @@ OUTCOME_VALUE = {"not_today": 0, "partly": 1, "done": 2}
 
 
 def _person_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["person_id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
+    return path_id(request, "person_id")
 
 
 def _list(session: Session, staff: Staff, sort: str, desc: bool, detail: str) -> list[PatientRow]:
@@ -181,10 +179,7 @@ async def patient_fhir_export(request: web.Request) -> web.Response:
 async def acknowledge(request: web.Request) -> web.Response:
     """POST /portal/flags/{flag_id}/acknowledge: who and when are recorded."""
     staff = current_staff(request)
-    try:
-        flag_id = int(request.match_info["flag_id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
+    flag_id = path_id(request, "flag_id")
     owner = staff.id if staff.role == "clinician" else None
 
     def ack(session: Session) -> tuple[int | None] | None:

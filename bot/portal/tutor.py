@@ -24,6 +24,7 @@ from bot.cohorts.messages import START_INTENTS
 from bot.config import ROOT
 from bot.content.teachback import load_modules
 from bot.portal.auth import current_staff, require_role
+from bot.portal.ids import parse_id, path_id
 from bot.portal.invites_view import base_url, invite_links
 from bot.portal.pages import audit, render, run_db, see_other, settings_of
 from bot.scheduling import times
@@ -65,10 +66,7 @@ def choices() -> list[Choice]:
 
 
 def _cohort_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["cohort_id"])
-    except ValueError as exc:
-        raise web.HTTPNotFound() from exc
+    return path_id(request, "cohort_id")
 
 
 def _own(session: Session, staff: Staff, cohort_id: int) -> Cohort:
@@ -234,10 +232,10 @@ def _parse_assignment(form: Any) -> tuple[str, str | None, datetime, int | None]
     target = str(form.get("target", "cohort"))
     if target == "cohort":
         return kind, item or None, due_at, None
-    try:
-        return kind, item or None, due_at, int(target)
-    except ValueError:
+    person_id = parse_id(target)
+    if person_id is None:
         return "Choose the whole cohort or one participant."
+    return kind, item or None, due_at, person_id
 
 
 @require_role("tutor")

@@ -18,6 +18,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from bot.portal.ids import parse_id
+
 PREFIX = "web-"
 PRINT_LINK_PURPOSE = b"ask3-print-link"
 
@@ -80,9 +82,13 @@ def print_link(secret_key: str, sender_id: str, list_id: int, expires_at: int) -
 def parse_print_link(token: str) -> PrintLink | None:
     """The claims of a well-formed print link (not yet verified), else None."""
     parts = token.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
+    if len(parts) != 3 or not parts[2]:
         return None
-    return PrintLink(list_id=int(parts[0]), expires_at=int(parts[1]), signature=parts[2])
+    # The list id goes to the database: one past 64 bits would fail there (a 500), not here.
+    list_id, expires_at = parse_id(parts[0]), parse_id(parts[1])
+    if list_id is None or expires_at is None:
+        return None
+    return PrintLink(list_id=list_id, expires_at=expires_at, signature=parts[2])
 
 
 def print_link_signed_for(secret_key: str, link: PrintLink, owner_sender_id: str) -> bool:
