@@ -8,6 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("COACH_VAR_DIR", ROOT / "var"))
@@ -39,6 +40,21 @@ def _secret_key() -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _public_url() -> str | None:
+    """`PUBLIC_URL`, the origin patients' invite links point at: an http(s) address, no
+    query or fragment. Links are never built from a request's Host header, which the
+    client chooses (bot.portal.invites_view)."""
+    raw = (os.environ.get("PUBLIC_URL") or "").strip().rstrip("/")
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            "PUBLIC_URL must be an http:// or https:// address, e.g. https://coach.example.nhs.uk"
+        )
+    return raw
 
 
 def _port(name: str, default: int) -> int:
@@ -115,7 +131,7 @@ class Settings:
             portal_trusted_proxies=_networks("PORTAL_TRUSTED_PROXIES"),
             telegram_bot_username=(os.environ.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@")
             or None,
-            public_url=(os.environ.get("PUBLIC_URL") or "").rstrip("/") or None,
+            public_url=_public_url(),
             reuse_port=os.environ.get("GATEWAY_REUSE_PORT") == "1",
             telegram_poll=os.environ.get("TELEGRAM_POLL", "1") != "0",
         )

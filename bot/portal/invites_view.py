@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import ipaddress
+import logging
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import segno
 from aiohttp import web
@@ -17,26 +19,67 @@ from bot.store import invites
 from bot.store.models import Invite
 from bot.store.staff import Staff
 
+log = logging.getLogger(__name__)
+# Shown to the clinician or tutor instead of a web link and its QR code.
+WEB_LINK_UNAVAILABLE = (
+    "Web link unavailable: set PUBLIC_URL to the coach's public address "
+    "(for example https://coach.example.nhs.uk) and restart it. "
+    "Until then the patient can use the Telegram link or send /start CODE to the bot."
+)
+
 
 @dataclass(frozen=True)
 class InviteLinks:
     """Where a code takes a new patient: Telegram (when the bot's name is set) and the web."""
 
     telegram: str | None
-    web: str
+    web: str | None  # None without PUBLIC_URL, away from localhost: WEB_LINK_UNAVAILABLE
 
 
-def base_url(request: web.Request) -> str:
-    """The gateway's public address: PUBLIC_URL, else the address the portal was reached at."""
+def _is_local(host: str) -> bool:
+    """Whether a Host header names this machine: localhost or a loopback address."""
+    try:
+        name = urlsplit(f"//{host}").hostname
+    except ValueError:
+        return False
+    if not name:
+        return False
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def base_url(request: web.Request) -> str | None:
+    """The gateway's public address for links given to patients: PUBLIC_URL; without it, the
+    address the portal was reached at only if that is localhost (`make run`). The Host
+    header is the client's to choose, so anything else makes no link (None) and is logged."""
     configured = settings_of(request).public_url
-    return configured or f"{request.scheme}://{request.host}"
+    if configured:
+        return configured
+    if _is_local(request.host):
+        return f"{request.scheme}://{request.host}"
+    log.warning("invite web link refused: PUBLIC_URL is unset and the address is not local")
+    return None
 
 
-def invite_links(settings: Settings, code: str, base: str) -> InviteLinks:
-    """The links of one invite code."""
+def invite_links(settings: Settings, code: str, base: str | None) -> InviteLinks:
+    """The links of one invite code (no web link without a trusted base address)."""
     name = settings.telegram_bot_username
     telegram = f"https://t.me/{quote(name)}?start={quote(code)}" if name else None
-    return InviteLinks(telegram=telegram, web=f"{base.rstrip('/')}/?invite={quote(code)}")
+    web_link = f"{base.rstrip('/')}/?invite={quote(code)}" if base else None
+    return InviteLinks(telegram=telegram, web=web_link)
+
+
+def qr_png(links: InviteLinks) -> web.Response:
+    """The web link as a QR code; 409 with what to set when there is no web link."""
+    if links.web is None:
+        raise web.HTTPConflict(text=WEB_LINK_UNAVAILABLE)
+    buffer = io.BytesIO()
+    segno.make(links.web, error="m").save(buffer, kind="png", scale=6, border=2)
+    return web.Response(body=buffer.getvalue(), content_type="image/png")
 
 
 def _own(session: Session, staff: Staff, code: str) -> Invite | None:
@@ -82,7 +125,12 @@ async def invite_page(request: web.Request) -> web.Response:
     return render(
         request,
         "invite.html",
-        {"invite": invite, "status": invites.status_of(invite), "links": links},
+        {
+            "invite": invite,
+            "status": invites.status_of(invite),
+            "links": links,
+            "web_link_unavailable": WEB_LINK_UNAVAILABLE,
+        },
     )
 
 
@@ -93,10 +141,7 @@ async def invite_qr(request: web.Request) -> web.Response:
     invite = await run_db(request, lambda s: _own(s, staff, code))
     if invite is None:
         raise web.HTTPNotFound(text="no such invite of yours")
-    links = invite_links(settings_of(request), invite.code, base_url(request))
-    buffer = io.BytesIO()
-    segno.make(links.web, error="m").save(buffer, kind="png", scale=6, border=2)
-    return web.Response(body=buffer.getvalue(), content_type="image/png")
+    return qr_png(invite_links(settings_of(request), invite.code, base_url(request)))
 
 
 def add_routes(portal: web.Application) -> None:

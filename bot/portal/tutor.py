@@ -9,12 +9,10 @@ or measures. Every page that shows participants writes an audit entry for each o
 from __future__ import annotations
 
 import functools
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-import segno
 import yaml
 from aiohttp import web
 from sqlalchemy.orm import Session
@@ -25,7 +23,7 @@ from bot.config import ROOT
 from bot.content.teachback import load_modules
 from bot.portal.auth import current_staff, require_role
 from bot.portal.ids import parse_id, path_id
-from bot.portal.invites_view import base_url, invite_links
+from bot.portal.invites_view import WEB_LINK_UNAVAILABLE, base_url, invite_links, qr_png
 from bot.portal.pages import audit, render, run_db, see_other, settings_of
 from bot.scheduling import times
 from bot.store import cohorts, invites
@@ -154,14 +152,16 @@ async def _cohort_page(request: web.Request, error: str | None, status: int) -> 
     staff = current_staff(request)
     cohort_id = _cohort_id(request)
     view = await run_db(request, lambda s: _cohort_view(s, staff, cohort_id))
+    base = base_url(request)
     links = {
-        invite.code: invite_links(settings_of(request), invite.code, base_url(request))
+        invite.code: invite_links(settings_of(request), invite.code, base)
         for invite, status_ in view.invites
         if status_ == "open"
     }
     context = {
         "view": view,
         "links": links,
+        "web_link_unavailable": WEB_LINK_UNAVAILABLE if base is None and links else None,
         "choices": choices(),
         "error": error,
         "today": times.aware(utcnow()).date().isoformat(),
@@ -211,10 +211,7 @@ async def invite_qr(request: web.Request) -> web.Response:
     invite = await run_db(request, find)
     if invite is None:
         raise web.HTTPNotFound(text="no such invite in this cohort")
-    links = invite_links(settings_of(request), invite.code, base_url(request))
-    buffer = io.BytesIO()
-    segno.make(links.web, error="m").save(buffer, kind="png", scale=6, border=2)
-    return web.Response(body=buffer.getvalue(), content_type="image/png")
+    return qr_png(invite_links(settings_of(request), invite.code, base_url(request)))
 
 
 def _parse_assignment(form: Any) -> tuple[str, str | None, datetime, int | None] | str:
