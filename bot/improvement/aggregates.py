@@ -624,10 +624,16 @@ def _tracker_activity(session: Session, senders: dict[str, int]) -> list[tuple[i
 
 
 def activity(session: Session) -> list[tuple[int, datetime]]:
-    """(person, instant) of everything a patient did: messages and recorded answers."""
+    """(person, instant) of everything a patient did: messages and recorded answers. Only
+    people who consented count: someone who chatted but never consented (or refused, or
+    withdrew) is not a patient of the service."""
     senders: dict[str, int] = {
-        s: i for s, i in session.execute(select(Person.sender_id, Person.id))
+        s: i
+        for s, i in session.execute(
+            select(Person.sender_id, Person.id).where(Person.consent == "given")
+        )
     }
+    patients = set(senders.values())
     found = _tracker_activity(session, senders)
     sources: list[tuple[Any, Any]] = [
         (Conversation.person_id, Conversation.last_activity_at),
@@ -639,7 +645,9 @@ def activity(session: Session) -> list[tuple[int, datetime]]:
         (ContentFeedback.person_id, ContentFeedback.created_at),
     ]
     for person_col, at_col in sources:
-        found.extend((p, aware(at)) for p, at in session.execute(select(person_col, at_col)))
+        found.extend(
+            (p, aware(at)) for p, at in session.execute(select(person_col, at_col)) if p in patients
+        )
     return found
 
 
