@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import and_, case, delete, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
@@ -258,7 +258,12 @@ def check_login(session: Session, email: str, password: str, *, client: str = ""
         .values(failures=0, locked_until=None)
     )
     user.failed_logins = 0
-    user.locked_until = None
+    # Admins still see a lock that runs against this email from another address.
+    user.locked_until = session.scalar(
+        select(func.max(StaffLoginThrottle.locked_until)).where(
+            StaffLoginThrottle.email_digest == digest, StaffLoginThrottle.locked_until > utcnow()
+        )
+    )
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return LoginResult(staff_of(user))

@@ -161,6 +161,10 @@ async def test_a_strangers_burst_from_another_address_does_not_lock_the_nurse_ou
     assert (await post_login(proxied, NURSE, PASSWORD, stranger))[0] == 429
     # ...but the nurse at her own address logs in.
     assert (await post_login(proxied, NURSE, PASSWORD, nurse))[0] == 303
+    # Admins still see that someone's address is locked out of her account.
+    with unit_of_work(database_url) as session:
+        user = session.scalars(select(StaffUser).where(StaffUser.email == NURSE)).one()
+        assert user.locked_until is not None
 
 
 async def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
