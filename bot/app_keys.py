@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -31,3 +33,10 @@ class Services:
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)  # set only when REDIS_URL is
 SERVICES = web.AppKey("services", Services)
+# The gateway's clock for web sessions' expiry (tests set one; the default is time.time).
+CLOCK = web.AppKey[Callable[[], float]]("clock")
+
+
+def clock_of(app: web.Application) -> float:
+    """Now, by the app's clock."""
+    return app.get(CLOCK, time.time)()

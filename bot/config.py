@@ -57,6 +57,17 @@ def _public_url() -> str | None:
     return raw
 
 
+def _days(name: str, default: float) -> float:
+    raw = os.environ.get(name, str(default))
+    try:
+        days = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of days") from exc
+    if not 0 < days <= 3650:
+        raise ConfigError(f"{name} must be more than 0 and at most 3650")
+    return days
+
+
 def _port(name: str, default: int) -> int:
     raw = os.environ.get(name, str(default))
     try:
@@ -106,6 +117,8 @@ class Settings:
     telegram_poll: bool = True  # in polling mode, whether this gateway is the one that polls
     # Reverse proxies (addresses or networks) whose X-Forwarded-For names the portal's client.
     portal_trusted_proxies: tuple[str, ...] = ()
+    # A web chat session ends after this many days without use; each use renews it.
+    web_session_idle_days: float = 30.0
 
     def __post_init__(self) -> None:
         check_telegram(self)
@@ -132,6 +145,7 @@ class Settings:
             telegram_bot_username=(os.environ.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@")
             or None,
             public_url=_public_url(),
+            web_session_idle_days=_days("WEB_SESSION_IDLE_DAYS", 30.0),
             reuse_port=os.environ.get("GATEWAY_REUSE_PORT") == "1",
             telegram_poll=os.environ.get("TELEGRAM_POLL", "1") != "0",
         )

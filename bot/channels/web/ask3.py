@@ -29,6 +29,7 @@ from bot.channels.web.routes import (
     bearer_token,
     json_error,
     read_json,
+    unauthorised,
 )
 from bot.content.system import system_message
 from bot.decisions import content
@@ -62,7 +63,7 @@ async def create_print_link(request: web.Request) -> web.Response:
     """201 `{"url", "expires_in"}` for one of the token's own lists; 401, 400 or 404 else."""
     sender_id = await authorised_sender(request, bearer_token(request))
     if sender_id is None:
-        return json_error(401, "missing or unknown token")
+        return unauthorised(request)
     body = await read_json(request)
     if isinstance(body, web.Response):
         return body

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from aiohttp import WSMsgType, web
 from redis.asyncio import Redis
 
-from bot.app_keys import SERVICES, SETTINGS, Services
+from bot.app_keys import SERVICES, SETTINGS, Services, clock_of
 from bot.channels.web import tokens
 from bot.content.system import ui_text
 from bot.logs import pseudonym
@@ -28,6 +28,12 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 CHANNEL = "web"
 MAX_BODY_BYTES = 16 * 1024
 UNAUTHORISED_CLOSE_CODE = 4401
+# The session ended after WEB_SESSION_IDLE_DAYS unused: the widget asks, kindly, to start again.
+EXPIRED_CLOSE_CODE = 4440
+# A renewed session token comes back in this header (and, on a WebSocket, a "session" frame).
+RENEWAL_HEADER = "X-Session-Token"
+_RENEWED = web.RequestKey("renewed_token", str)
+_EXPIRED = web.RequestKey("session_expired", bool)
 SESSION_LIMITER = web.AppKey("session_limiter", RateLimiter)
 SETUP_MARKER = "__WIDGET_SETUP__"
 # How long a new WebSocket may take to send its `auth` frame.
@@ -52,19 +58,67 @@ async def read_json(request: web.Request) -> dict[str, Any] | web.Response:
     return body
 
 
+def session_lifetime(request: web.Request) -> float:
+    """How long a web session lasts without use, in seconds (WEB_SESSION_IDLE_DAYS)."""
+    return request.app[SETTINGS].web_session_idle_days * 24 * 3600
+
+
+def new_session_token(request: web.Request, sender_id: str) -> str:
+    """A session token for `sender_id` that ends after the idle lifetime."""
+    return tokens.issue(
+        request.app[SETTINGS].secret_key,
+        sender_id,
+        now=clock_of(request.app),
+        lifetime=session_lifetime(request),
+    )
+
+
 async def authorised_sender(request: web.Request, token: str | None) -> str | None:
-    """The sender id behind a valid token whose web identity is still active."""
+    """The sender id behind a valid, unexpired token whose web identity is still active.
+
+    A session in use for over an hour is renewed: the fresh token goes back in the
+    `X-Session-Token` header (`renewed_token`). An expired one is remembered on the request
+    (`unauthorised` then says so); what the person said is kept either way."""
     if not token:
         return None
-    sender_id = tokens.verify(request.app[SETTINGS].secret_key, token)
-    if sender_id is None:
+    secret, now = request.app[SETTINGS].secret_key, clock_of(request.app)
+    checked = tokens.check(secret, token, now=now)
+    if checked.sender_id is None:
         return None
     url = request.app[SETTINGS].database_url
     # Waits out a database restart rather than turning the person away (bot.store.db).
     active = await asyncio.to_thread(
-        run_in_session, url, people.identity_is_active, CHANNEL, sender_id
+        run_in_session, url, people.identity_is_active, CHANNEL, checked.sender_id
     )
-    return sender_id if active else None
+    if not active:
+        return None
+    if checked.status is tokens.Status.EXPIRED:
+        request[_EXPIRED] = True
+        log.info("web session expired sender=%s", pseudonym(checked.sender_id))
+        return None
+    renewed = tokens.renewal(secret, checked, now=now, lifetime=session_lifetime(request))
+    if renewed is not None:
+        request[_RENEWED] = renewed
+    return checked.sender_id
+
+
+def renewed_token(request: web.Request) -> str | None:
+    """The fresh token `authorised_sender` made for this request, if it made one."""
+    return request.get(_RENEWED)
+
+
+def unauthorised(request: web.Request) -> web.Response:
+    """401: `{"error", "expired": true}` for a session that ended unused, else unknown."""
+    if request.get(_EXPIRED):
+        return web.json_response({"error": "session expired", "expired": True}, status=401)
+    return json_error(401, "missing or unknown token")
+
+
+async def add_renewed_token(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: hand a renewed session token back to the widget."""
+    renewed = request.get(_RENEWED)
+    if renewed is not None:
+        response.headers[RENEWAL_HEADER] = renewed
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -100,16 +154,14 @@ async def create_session(request: web.Request) -> web.Response:
 
     await asyncio.to_thread(enrol)
     log.info("web session started sender=%s", pseudonym(sender_id))
-    return web.json_response(
-        {"token": tokens.issue(request.app[SETTINGS].secret_key, sender_id)}, status=201
-    )
+    return web.json_response({"token": new_session_token(request, sender_id)}, status=201)
 
 
 async def post_message(request: web.Request) -> web.Response:
     """One synchronous turn over HTTP."""
     sender_id = await authorised_sender(request, bearer_token(request))
     if sender_id is None:
-        return json_error(401, "missing or unknown token")
+        return unauthorised(request)
     body = await read_json(request)
     if isinstance(body, web.Response):
         return body
@@ -131,7 +183,7 @@ async def my_data(request: web.Request) -> web.Response:
     """Everything held about the token's person, as a JSON file to download (audited)."""
     sender_id = await authorised_sender(request, bearer_token(request))
     if sender_id is None:
-        return json_error(401, "missing or unknown token")
+        return unauthorised(request)
     url = request.app[SETTINGS].database_url
 
     def export() -> dict[str, Any] | None:
@@ -180,9 +232,15 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     sender_id = await _authenticate(request, ws)
     if sender_id is None:
         # A browser cannot read an HTTP 401 on a WebSocket; a close code it can read.
-        await ws.close(code=UNAUTHORISED_CLOSE_CODE, message=b"missing or unknown token")
+        if request.get(_EXPIRED):
+            await ws.close(code=EXPIRED_CLOSE_CODE, message=b"session expired")
+        else:
+            await ws.close(code=UNAUTHORISED_CLOSE_CODE, message=b"missing or unknown token")
         return ws
     services = request.app[SERVICES]
+    renewed = renewed_token(request)
+    if renewed is not None:
+        await ws.send_json({"type": "session", "token": renewed})
 
     async def pusher(messages: list[dict[str, Any]]) -> None:
         await ws.send_json({"type": "push", "messages": messages})
@@ -299,6 +357,7 @@ async def index(_request: web.Request) -> web.Response:
 def add_routes(app: web.Application, redis: Redis | None = None) -> None:
     """Mount the widget's page, assets and API (session limits shared through `redis`)."""
     app[SESSION_LIMITER] = session_limiter(redis)
+    app.on_response_prepare.append(add_renewed_token)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC_DIR)
     app.router.add_get("/api/ui-text", get_ui_text)

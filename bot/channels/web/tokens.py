@@ -3,7 +3,9 @@
 Two kinds, each signed with its own key derived from SECRET_KEY so one can never pass for
 the other:
 
-- the session token (`issue`/`verify`): the sender id and its HMAC, the login itself; it
+- the session token (`issue`/`check`): the sender id, when the session ends, and their
+  HMAC, the login itself. It ends after `WEB_SESSION_IDLE_DAYS` without use, and each use
+  after the first hour renews it (`renewal`): the gateway hands back a fresh token. It
   never goes in the URL of a page the person opens (a URL is kept in history and printed);
 - a print link (`print_link`/`read_print_link`): reads one Ask 3 question list for a few
   minutes. It holds the list id and its expiry, and its signature binds them to the list's
@@ -16,12 +18,18 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
+from enum import Enum
 
 from bot.portal.ids import parse_id
 
 PREFIX = "web-"
 PRINT_LINK_PURPOSE = b"ask3-print-link"
+SESSION_PURPOSE = b"web-session"
+DEFAULT_IDLE_SECONDS = 30 * 24 * 3600
+# A token is renewed on use once it is this old, so that a busy chat does not mint one a turn.
+RENEW_AFTER_SECONDS = 3600
 
 
 def new_sender_id() -> str:
@@ -33,23 +41,90 @@ def _b64(digest: bytes) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def _signature(secret_key: str, sender_id: str) -> str:
-    return _b64(hmac.new(secret_key.encode(), sender_id.encode(), hashlib.sha256).digest())
+def _session_key(secret_key: str) -> bytes:
+    return hmac.new(secret_key.encode(), SESSION_PURPOSE, hashlib.sha256).digest()
 
 
-def issue(secret_key: str, sender_id: str) -> str:
-    """The bearer token for a sender: the id and its HMAC-SHA256 signature."""
-    return f"{sender_id}.{_signature(secret_key, sender_id)}"
+def _signature(secret_key: str, sender_id: str, expires_at: int) -> str:
+    message = f"{sender_id}\0{expires_at}".encode()
+    return _b64(hmac.new(_session_key(secret_key), message, hashlib.sha256).digest())
 
 
-def verify(secret_key: str, token: str) -> str | None:
-    """The sender id if the token was signed with this key, else None."""
-    sender_id, _, signature = token.rpartition(".")
-    if not sender_id.startswith(PREFIX) or not signature:
+def issue(
+    secret_key: str,
+    sender_id: str,
+    *,
+    now: float | None = None,
+    lifetime: float = DEFAULT_IDLE_SECONDS,
+) -> str:
+    """The bearer token for a sender, `<sender id>.<end, Unix seconds>~<HMAC of both>`
+    (the sender id is everything before the dot, as it always was)."""
+    expires_at = int((time.time() if now is None else now) + lifetime)
+    return f"{sender_id}.{expires_at}~{_signature(secret_key, sender_id, expires_at)}"
+
+
+class Status(Enum):
+    VALID = "valid"
+    EXPIRED = "expired"  # signed here, but unused for too long: "please start again"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a presented token turned out to be."""
+
+    status: Status
+    sender_id: str | None = None
+    expires_at: int = 0
+
+
+def check(secret_key: str, token: str, *, now: float | None = None) -> Checked:
+    """Whether the token was signed with this key, and whether its session has ended.
+
+    A token from before sessions ended (`sender.signature`, no end) counts as expired: its
+    owner is asked, kindly, to start again, and what they said is kept."""
+    moment = time.time() if now is None else now
+    sender_id, dot, rest = token.partition(".")
+    if not dot or not sender_id.startswith(PREFIX) or "." in rest:
+        return Checked(Status.INVALID)
+    end, tilde, signature = rest.partition("~")
+    if not tilde:
+        legacy = _b64(hmac.new(secret_key.encode(), sender_id.encode(), hashlib.sha256).digest())
+        if rest and hmac.compare_digest(rest, legacy):
+            return Checked(Status.EXPIRED, sender_id)
+        return Checked(Status.INVALID)
+    if not end.isdigit() or not signature:
+        return Checked(Status.INVALID)
+    expires_at = int(end)
+    if not hmac.compare_digest(signature, _signature(secret_key, sender_id, expires_at)):
+        return Checked(Status.INVALID)
+    if moment >= expires_at:
+        return Checked(Status.EXPIRED, sender_id, expires_at)
+    return Checked(Status.VALID, sender_id, expires_at)
+
+
+def verify(secret_key: str, token: str, *, now: float | None = None) -> str | None:
+    """The sender id if the token was signed with this key and its session is open."""
+    checked = check(secret_key, token, now=now)
+    return checked.sender_id if checked.status is Status.VALID else None
+
+
+def renewal(
+    secret_key: str,
+    checked: Checked,
+    *,
+    now: float | None = None,
+    lifetime: float = DEFAULT_IDLE_SECONDS,
+) -> str | None:
+    """A fresh token for a valid one used more than an hour after it was made (sliding
+    expiry: the session ends `lifetime` after its last use), else None."""
+    if checked.status is not Status.VALID or checked.sender_id is None:
         return None
-    if not hmac.compare_digest(signature, _signature(secret_key, sender_id)):
+    moment = time.time() if now is None else now
+    issued_at = checked.expires_at - lifetime
+    if moment - issued_at < min(RENEW_AFTER_SECONDS, lifetime / 2):
         return None
-    return sender_id
+    return issue(secret_key, checked.sender_id, now=moment, lifetime=lifetime)
 
 
 @dataclass(frozen=True)

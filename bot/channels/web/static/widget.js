@@ -36,8 +36,12 @@ const HTTP_TIMEOUT_MS = 30000;
 const RATE_LIMIT_RETRY_MS = 5000;
 // A chip with this payload downloads the person's data instead of sending a message.
 const DOWNLOAD_PAYLOAD = "/download_my_data";
-// Close codes the gateway uses when the token is unknown or expired.
+// Close codes the gateway uses when the token is unknown.
 const WS_AUTH_CLOSE_CODES = new Set([1008, 4001, 4401]);
+// The session ended after a long time unused: the person is asked, kindly, to start again.
+const WS_EXPIRED_CLOSE_CODE = 4440;
+// A renewed session token comes back in this header (and in a WebSocket "session" frame).
+const RENEWAL_HEADER = "X-Session-Token";
 
 // Where the gateway puts the widget's labels (data/content/widget.yml) and limits in the page.
 const SETUP_ELEMENT_ID = "widget-setup";
@@ -133,6 +137,44 @@ function clearConversation() {
   state.token = null;
   state.history = [];
   state.pending = [];
+}
+
+/** Keep a renewed session token: each use keeps the session open (sliding expiry). */
+function rememberToken(token) {
+  if (typeof token !== "string" || !token || !state.token) return;
+  state.token = token;
+  storageSet(window.localStorage, STORE_KEYS.token, token);
+}
+
+function renewFrom(response) {
+  rememberToken(response.headers.get(RENEWAL_HEADER));
+}
+
+async function isExpired(response) {
+  if (response.status !== 401) return false;
+  try {
+    return (await response.clone().json())?.expired === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The session ended after a long time unused. Nothing is lost on the coach's side; here the
+ * token and the screen's copy go, anything not yet sent goes back into the message field,
+ * and the person is asked, in their language, to choose it again to start afresh.
+ */
+function sessionEnded() {
+  const unsent = state.pending.map((item) => item.text).filter((t) => !t.startsWith("/"));
+  clearConversation();
+  state.ws?.close();
+  state.ws = null;
+  state.wsOpen = false;
+  state.httpMode = false;
+  if (unsent.length && els.input) els.input.value = unsent.join("\n");
+  showChooser();
+  showError("session_expired");
+  updateTyping();
 }
 
 // ---------------------------------------------------------------- labels
@@ -549,6 +591,12 @@ async function openPrintable(summary) {
       body: JSON.stringify({ list: summary.list_id }),
       signal: timeoutSignal(HTTP_TIMEOUT_MS),
     });
+    if (await isExpired(response)) {
+      tab?.close();
+      sessionEnded();
+      return;
+    }
+    renewFrom(response);
     if (!response.ok) throw new Error(`print link ${response.status}`);
     const data = await response.json();
     if (typeof data?.url !== "string" || !data.url.startsWith("/")) throw new Error("no link");
@@ -583,6 +631,11 @@ async function downloadMyData() {
       headers: { Accept: "application/json", Authorization: `Bearer ${state.token}` },
       signal: timeoutSignal(HTTP_TIMEOUT_MS),
     });
+    if (await isExpired(response)) {
+      sessionEnded();
+      return;
+    }
+    renewFrom(response);
     if (!response.ok) throw new Error(`my data ${response.status}`);
     const url = URL.createObjectURL(await response.blob());
     const link = document.createElement("a");
@@ -642,7 +695,12 @@ async function postNext() {
       signal: timeoutSignal(HTTP_TIMEOUT_MS),
     });
     state.httpHealthy = true;
-    if (response.ok) {
+    renewFrom(response);
+    if (await isExpired(response)) {
+      item.http = false;
+      sessionEnded();
+      return;
+    } else if (response.ok) {
       const data = await response.json();
       answer(item.id);
       clearError();
@@ -797,6 +855,8 @@ function handleFrame(frame) {
     clearError();
     if (frame.erased === true) forgetHere(frame.messages);
     else showBotMessages(frame.messages, frame.language);
+  } else if (frame.type === "session") {
+    rememberToken(frame.token);
   } else if (frame.type === "push") {
     showBotMessages(frame.messages, frame.language);
   } else if (frame.type === "error") {
@@ -827,6 +887,10 @@ async function onSocketGone(ws, worked, code) {
   updateTyping();
   updateStatus();
 
+  if (code === WS_EXPIRED_CLOSE_CODE) {
+    sessionEnded();
+    return;
+  }
   if (WS_AUTH_CLOSE_CODES.has(code) && (await startSession())) {
     state.reconnectAttempt = 0;
     connect();

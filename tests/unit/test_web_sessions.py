@@ -1,0 +1,121 @@
+"""Web chat sessions end after WEB_SESSION_IDLE_DAYS unused, and each use renews them: an
+expired token is refused with `"expired": true` (the widget's "please start again"), a
+renewed one comes back in `X-Session-Token`, and the person's data is untouched. The
+gateway's clock is set by the test; nothing waits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import WSMsgType
+
+from bot.app_keys import CLOCK
+from bot.channels.web import tokens
+from bot.channels.web.routes import EXPIRED_CLOSE_CODE, RENEWAL_HEADER
+from bot.config import Settings
+from bot.gateway import init_app
+from bot.store import people
+from bot.store.db import unit_of_work
+from tests.support import SECRET, TestClient
+
+DAY = 24 * 3600.0
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _client(aiohttp_client: Any, settings: Settings, clock: Clock) -> TestClient:
+    app = init_app(settings)
+    tick: Callable[[], float] = clock
+    app[CLOCK] = tick
+    result: TestClient = await aiohttp_client(app)
+    return result
+
+
+async def _start(client: TestClient) -> str:
+    response = await client.post("/api/sessions", json={"language": "cy"})
+    assert response.status == 201
+    token: str = (await response.json())["token"]
+    return token
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_an_expired_session_is_refused_kindly_and_the_data_is_kept(
+    aiohttp_client: Any, settings: Settings
+) -> None:
+    clock = Clock(1_900_000_000.0)
+    client = await _client(aiohttp_client, settings, clock)
+    token = await _start(client)
+    sender = tokens.verify(SECRET, token, now=clock.now)
+    assert sender is not None
+    clock.now += 31 * DAY
+    for response in (
+        await client.post("/api/messages", json={"text": "hello"}, headers=_bearer(token)),
+        await client.get("/api/my-data", headers=_bearer(token)),
+        await client.post("/api/ask3/print-links", json={"list": 1}, headers=_bearer(token)),
+    ):
+        assert response.status == 401
+        assert await response.json() == {"error": "session expired", "expired": True}
+    origin = f"http://{client.host}:{client.port}"
+    async with client.ws_connect("/api/ws", headers={"Origin": origin}) as ws:
+        await ws.send_json({"type": "auth", "token": token})
+        message = await ws.receive()
+        assert message.type == WSMsgType.CLOSE and ws.close_code == EXPIRED_CLOSE_CODE
+    with unit_of_work(settings.database_url) as session:  # nothing of theirs was removed
+        assert people.identity_is_active(session, "web", sender)
+        profile = people.load_profile(session, sender)
+        assert profile is not None and profile.language == "cy"
+
+
+async def test_using_a_session_renews_it(aiohttp_client: Any, settings: Settings) -> None:
+    clock = Clock(1_900_000_000.0)
+    client = await _client(aiohttp_client, settings, clock)
+    token = await _start(client)
+    fresh = await client.get("/api/my-data", headers=_bearer(token))
+    assert fresh.status == 200 and RENEWAL_HEADER not in fresh.headers  # not every turn
+    clock.now += 29 * DAY
+    used = await client.get("/api/my-data", headers=_bearer(token))
+    assert used.status == 200
+    renewed = used.headers[RENEWAL_HEADER]
+    clock.now += 29 * DAY  # 58 days after the start, 29 after the last use
+    assert (await client.get("/api/my-data", headers=_bearer(token))).status == 401
+    assert (await client.get("/api/my-data", headers=_bearer(renewed))).status == 200
+
+
+async def test_a_websocket_hands_back_a_renewed_session(
+    aiohttp_client: Any, settings: Settings
+) -> None:
+    clock = Clock(1_900_000_000.0)
+    client = await _client(aiohttp_client, settings, clock)
+    token = await _start(client)
+    clock.now += 10 * DAY
+    origin = f"http://{client.host}:{client.port}"
+    async with client.ws_connect("/api/ws", headers={"Origin": origin}) as ws:
+        await ws.send_json({"type": "auth", "token": token})
+        frame = await ws.receive_json()
+        assert frame["type"] == "session"
+        renewed = frame["token"]
+    assert tokens.verify(SECRET, renewed, now=clock.now + 29 * DAY) is not None
+    assert tokens.verify(SECRET, token, now=clock.now + 29 * DAY) is None
+
+
+def test_the_idle_lifetime_is_a_setting(monkeypatch: Any) -> None:
+    import pytest
+
+    from bot.config import ConfigError
+
+    monkeypatch.setenv("WEB_SESSION_IDLE_DAYS", "7")
+    assert Settings.from_env().web_session_idle_days == 7
+    for bad in ("0", "soon", "-1"):
+        monkeypatch.setenv("WEB_SESSION_IDLE_DAYS", bad)
+        with pytest.raises(ConfigError, match="WEB_SESSION_IDLE_DAYS"):
+            Settings.from_env()
