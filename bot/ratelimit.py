@@ -4,7 +4,7 @@
 key over its limit is refused until old events fall out of the window. Keys are sender ids
 or client addresses, never logged. `RedisWindowLimiter` does the same in one sorted set per
 key (named by a hash of the key), atomically in a Lua script, so every gateway replica
-counts against one limit.
+counts against one limit; while Redis is unreachable it counts in this gateway's memory.
 """
 
 from __future__ import annotations
@@ -84,8 +84,9 @@ return 1
 class RedisWindowLimiter:
     """At most `limit` events per `window` seconds per key, shared by every gateway.
 
-    If Redis stops answering, events are allowed (and that is logged): a limit is a guard
-    against floods, not a reason to turn a patient away.
+    If Redis stops answering, the same limit is counted in this gateway's memory instead
+    (logged once when it starts and once when Redis is back, naming only the limit): a
+    stopped Redis must neither lift the guard against floods nor turn a patient away.
     """
 
     def __init__(
@@ -101,6 +102,8 @@ class RedisWindowLimiter:
         self.limit = limit
         self.window = window
         self._clock = clock
+        self._fallback = SlidingWindowLimiter(limit, window)
+        self._in_memory = False
 
     async def allow(self, key: str) -> bool:
         member = f"{self._clock():.6f}-{secrets.token_hex(4)}"
@@ -115,15 +118,25 @@ class RedisWindowLimiter:
                 member,
             )
         except RedisError:
-            log.warning("redis unavailable; %s rate limit not applied", self._name)
-            return True
+            if not self._in_memory:
+                self._in_memory = True
+                log.warning(
+                    "redis unavailable; %s rate limit counted in this gateway's memory",
+                    self._name,
+                )
+            return await self._fallback.allow(key)
+        if self._in_memory:
+            self._in_memory = False
+            log.info("redis back; %s rate limit shared again", self._name)
         return bool(allowed)
 
     async def forget(self, key: str) -> None:
+        await self._fallback.forget(key)
         try:
             await self._redis.delete(key_for(f"rate:{self._name}", key))
         except RedisError:
-            log.warning("redis unavailable; %s rate limit not cleared", self._name)
+            if not self._in_memory:
+                log.warning("redis unavailable; %s rate limit not cleared there", self._name)
 
 
 def _limit_from_env(name: str, default: int) -> int:
