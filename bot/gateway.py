@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.coordination import connect, shared_state
 from bot.engine_client import Engine, EngineClient, probe
 from bot.engine_routing import EngineRouter
+from bot.logs import withhold_exception_detail
 from bot.ratelimit import message_limiter
 from bot.safety.semantic import warm_up as safety_warm_up
 from bot.scheduling.scheduler import HubDelivery, Scheduler, interval_from_env
@@ -136,24 +137,47 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         await redis.aclose()
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Conservative headers on every response."""
-    response = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault(
-        "Content-Security-Policy",
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
         "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-        "frame-ancestors 'none'",
-    )
-    return response
+        "frame-ancestors 'none'"
+    ),
+}
+
+
+async def security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    """Conservative headers on every response, as it is sent (`on_response_prepare`): a
+    raised HTTPException, an unknown path and aiohttp's own errors included, which a
+    middleware never sees. A stricter header set earlier (the portal's CSP) stays."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
+@web.middleware
+async def contain_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """An unhandled error is a plain 500 (no traceback, nothing of the request), logged by
+    its route and type only (`withhold_exception_detail`)."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        log.exception("unhandled error on %s %s", request.method, route)
+        if request.path.startswith("/api/"):
+            return web.json_response({"error": "internal error"}, status=500)
+        return web.Response(status=500, text="500: Internal Server Error")
 
 
 def init_app(settings: Settings, *, telegram_request: BaseRequest | None = None) -> web.Application:
     """The gateway app factory; `telegram_request` stands in for Telegram's HTTP in tests."""
-    app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
+    withhold_exception_detail()
+    app = web.Application(middlewares=[contain_errors], client_max_size=64 * 1024)
+    app.on_response_prepare.append(security_headers)
     app[SETTINGS] = settings
     # Shared by every gateway replica when set: turn locks, replays, rate limits, pushes.
     if settings.redis_url:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +29,10 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CHANNEL = "web"
 MAX_BODY_BYTES = 16 * 1024
+# Far deeper than any request the widget sends; a deeper body would be a RecursionError.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+DEFAULT_PORTS = {"http": 80, "https": 443}
 UNAUTHORISED_CLOSE_CODE = 4401
 # The session ended after WEB_SESSION_IDLE_DAYS unused: the widget asks, kindly, to start again.
 EXPIRED_CLOSE_CODE = 4440
@@ -45,12 +51,43 @@ def json_error(status: int, error: str) -> web.Response:
     return web.json_response({"error": error}, status=status)
 
 
+async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The request's body, or None once it is longer than `limit`: counted on the bytes
+    read, so a chunked body or a compressed one (counted inflated) is held to it too."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    body = bytearray()
+    while len(body) <= limit:
+        chunk = await request.content.read(limit + 1 - len(body))
+        if not chunk:
+            return bytes(body)
+        body += chunk
+    return None
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON `text` nests arrays and objects more than `limit` deep."""
+    depth = 0
+    for char in _JSON_STRING.sub("", text):
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 async def read_json(request: web.Request) -> dict[str, Any] | web.Response:
-    """The request's JSON object, or a 400 response saying what was wrong."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+    """The request's JSON object, or a 4xx response saying what was wrong."""
+    raw = await read_body(request)
+    if raw is None:
         return json_error(413, "request body too large")
     try:
-        body = await request.json()
+        text = raw.decode("utf-8")
+        if too_deep(text):
+            return json_error(400, "JSON nested too deeply")
+        body = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return json_error(400, "malformed JSON")
     if not isinstance(body, dict):
@@ -207,14 +244,53 @@ async def my_data(request: web.Request) -> web.Response:
     )
 
 
+def _origin(scheme: str, netloc: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a web origin, the default port filled in; None if it is none."""
+    scheme = scheme.lower()
+    try:
+        parts = urlsplit(f"{scheme}://{netloc}")
+        port = parts.port
+    except ValueError:
+        return None
+    if scheme not in DEFAULT_PORTS or not parts.hostname or parts.username is not None:
+        return None
+    return scheme, parts.hostname.lower(), port if port is not None else DEFAULT_PORTS[scheme]
+
+
+def _from_trusted_proxy(request: web.Request) -> bool:
+    try:
+        peer = ipaddress.ip_address(request.remote or "")
+    except ValueError:
+        return False
+    proxies = request.app[SETTINGS].portal_trusted_proxies
+    return any(peer in ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def own_scheme(request: web.Request) -> str:
+    """The scheme the browser uses for this gateway: the connection's, or, from one of
+    PORTAL_TRUSTED_PROXIES (a proxy that ends TLS), its X-Forwarded-Proto."""
+    forwarded = request.headers.get("X-Forwarded-Proto", "")
+    if forwarded and _from_trusted_proxy(request):
+        return forwarded.split(",")[0].strip()
+    return request.scheme
+
+
 def same_origin(request: web.Request) -> bool:
-    """A browser's WebSocket must come from this gateway's own page (or an allowed origin)."""
+    """A browser's WebSocket must come from this gateway's own page (or an allowed origin):
+    the same scheme, host and port."""
     origin = request.headers.get("Origin")
     if origin is None:
         return True
     if origin in request.app[SETTINGS].allowed_origins:
         return True
-    return urlsplit(origin).netloc == request.host
+    try:
+        split = urlsplit(origin)
+    except ValueError:
+        return False
+    if split.path or split.query or split.fragment:
+        return False
+    theirs = _origin(split.scheme, split.netloc)
+    return theirs is not None and theirs == _origin(own_scheme(request), request.host)
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
