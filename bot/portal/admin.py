@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.portal.auth import current_staff, require_role
 from bot.portal.ids import given_id, path_id
-from bot.portal.pages import audit, render, run_db, see_other
+from bot.portal.pages import audit, render, run_db, see_other, severity, uk_time
 from bot.store import safety
 from bot.store import staff as staff_store
 from bot.store.models import AuditEntry, Person, SafetyFlag, StaffUser
@@ -131,7 +131,11 @@ async def unassigned_flags(request: web.Request) -> web.Response:
     staff = current_staff(request)
 
     def load(session: Session) -> list[SafetyFlag]:
-        flags = safety.open_flags(session, None)
+        # Most severe first, then the longest waiting (open_flags gives newest first).
+        flags = sorted(
+            safety.open_flags(session, None),
+            key=lambda f: (severity(f.category), uk_time(f.raised_at)),
+        )
         for flag in flags:
             audit(session, staff, "read", flag.person_id, "unassigned_flags")
         return flags

@@ -15,8 +15,9 @@ from bot.portal.auth import current_staff, require_role
 from bot.portal.charts import Chart, line_chart
 from bot.portal.exports import FHIR_CONTENT_TYPE, patient_bundle, patient_csv, patients_csv
 from bot.portal.ids import path_id
-from bot.portal.pages import audit, render, run_db, see_other
+from bot.portal.pages import audit, render, run_db, see_other, severity, uk_time
 from bot.store import patients, safety
+from bot.store.models import SafetyFlag
 from bot.store.patients import PatientRecord, PatientRow
 from bot.store.staff import Staff
 
@@ -25,6 +26,39 @@ OUTCOME_VALUE = {"not_today": 0, "partly": 1, "done": 2}
 
 def _person_id(request: web.Request) -> int:
     return path_id(request, "person_id")
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    """A line of the list: the patient, their most severe open flag, the oldest's time."""
+
+    row: PatientRow
+    worst: SafetyFlag | None
+    oldest: datetime | None
+
+
+def worklist(session: Session, clinician_id: int, rows: list[PatientRow]) -> list[WorkRow]:
+    """Patients with open flags first, the most severe (emergency, distress, urgent) then
+    the longest waiting at the top; then everyone else in the order given."""
+    open_by_person: dict[int, list[SafetyFlag]] = {}
+    for flag in safety.open_flags(session, clinician_id):
+        if flag.person_id is not None:
+            open_by_person.setdefault(flag.person_id, []).append(flag)
+    found = []
+    for row in rows:
+        flags = open_by_person.get(row.id, [])
+        worst = min(flags, key=lambda f: (severity(f.category), uk_time(f.raised_at)), default=None)
+        oldest = min((uk_time(f.raised_at) for f in flags), default=None)
+        found.append(WorkRow(row, worst, oldest))
+    return found
+
+
+def triage_key(item: WorkRow) -> tuple[int, int, datetime]:
+    """Sort key: flagged first, then severity, then the oldest open flag first."""
+    if item.worst is None or item.oldest is None:
+        return (1, 0, datetime.max.replace(tzinfo=uk_time(datetime.now()).tzinfo))
+    worst_rank = severity(item.worst.category)
+    return (0, worst_rank, uk_time(item.worst.raised_at))
 
 
 def _list(session: Session, staff: Staff, sort: str, desc: bool, detail: str) -> list[PatientRow]:
@@ -36,12 +70,20 @@ def _list(session: Session, staff: Staff, sort: str, desc: bool, detail: str) ->
 
 @require_role("clinician")
 async def my_patients(request: web.Request) -> web.Response:
-    """GET /portal/patients?sort=flags&dir=desc."""
+    """GET /portal/patients?sort=flags&dir=desc. By default, and sorted by open flags, the
+    list is a worklist: see `worklist` (dir=asc turns it upside down)."""
     staff = current_staff(request)
-    sort = request.query.get("sort", "id")
-    sort = sort if sort in patients.SORT_KEYS else "id"
-    desc = request.query.get("dir") == "desc"
-    rows = await run_db(request, lambda s: _list(s, staff, sort, desc, "patient_list"))
+    sort = request.query.get("sort", "flags")
+    sort = sort if sort in patients.SORT_KEYS else "flags"
+    desc = request.query.get("dir", "desc" if "sort" not in request.query else "") == "desc"
+
+    def load(session: Session) -> list[WorkRow]:
+        found = worklist(session, staff.id, _list(session, staff, sort, desc, "patient_list"))
+        if sort == "flags":
+            found.sort(key=triage_key, reverse=not desc)
+        return found
+
+    rows = await run_db(request, load)
     kept = await run_db(request, lambda s: safety.kept_flags_of_people_gone(s, staff.id))
     return render(
         request, "patients.html", {"rows": rows, "sort": sort, "desc": desc, "kept_flags": kept}

@@ -76,7 +76,7 @@ async def test_the_patient_page_shows_goals_teachback_measures_and_flags(
     assert "Check-in outcomes over time" in html
     assert "shake_first" in html and "explained back" in html and "missed" in html
     assert "needs follow-up" in html.lower() and "inhaler / rinse" in html
-    assert "chest_pain" in html and "Acknowledge" in html
+    assert "Chest pain, urgent (same day)" in html and "Acknowledge" in html
     assert "10 minutes" in html
 
 
