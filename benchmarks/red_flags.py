@@ -14,6 +14,9 @@ Sets, each reported apart and with English and Welsh apart:
   bleeding, infection and sepsis, self-harm and suicide, idioms and jokes), never trained on.
 - **fresh**: `tests/data/safety/redflags_fresh.jsonl`, written blind by a helper who never saw
   the code, before any tuning; never trained on.
+- **second blind set**: `tests/data/safety/redflags_blind2.jsonl`, 900 messages (450 English,
+  450 Welsh; 600 hard look-alikes and ordinary chat, 300 dangers in everyday words), written
+  the same way on 2026-12-02; never trained on.
 - **ordinary**: every NLU example (`data/nlu`, `tests/nlu`), every teach-back answer under
   `tests/data/` and in the blind dev set: none should get a safety reply.
 
@@ -58,6 +61,14 @@ from bot.safety.semantic import (
 SHARED = ROOT.parent / "shared" / "benchmarks" / "blind-dev"
 CATEGORIES = ("emergency", "distress", "urgent")
 FOLDS = 5
+# Sets written blind by helpers who never saw the code, never trained on.
+FRESH_SETS = (
+    ("fresh (blind, never trained)", ROOT / "tests" / "data" / "safety" / "redflags_fresh.jsonl"),
+    (
+        "second blind set (never trained)",
+        ROOT / "tests" / "data" / "safety" / "redflags_blind2.jsonl",
+    ),
+)
 GROUP_SIMILARITY = 0.92
 
 
@@ -397,12 +408,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         report("blind dev, held out by topic", held, got, args.misses)
         got_all, _ = timed(dev)
         report("blind dev, whole set (part trained, in-sample)", dev, got_all, False)
-    fresh_path = ROOT / "tests" / "data" / "safety" / "redflags_fresh.jsonl"
-    if fresh_path.exists():
-        fresh = _rows(fresh_path, "expect")
-        got, times = timed(fresh)
-        all_times += times
-        report("fresh (blind, never trained)", fresh, got, args.misses)
+    for name, fresh_path in FRESH_SETS:
+        if fresh_path.exists():
+            fresh = _rows(fresh_path, "expect")
+            got, times = timed(fresh)
+            all_times += times
+            report(name, fresh, got, args.misses)
     # Ordinary messages in the bank are scored out of fold above (bank/coach_messages,
     # bank/teachback_answers); these are the rest, never trained on.
     ordinary = [r for r in ordinary_messages() if r.text not in in_bank]
