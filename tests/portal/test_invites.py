@@ -132,7 +132,7 @@ async def test_admins_assign_patients_and_see_only_unassigned_flags(
     assigned = seed_patient(database_url, clinician, "web-assigned")
     assert await login(client, "admin@example.nhs.uk") == 303
     flags = await (await client.get("/portal/admin/flags")).text()
-    assert f"<td>{waiting}</td>" in flags and f"<td>{assigned}</td>" not in flags
+    assert f">Patient {waiting}</a>" in flags and f">Patient {assigned}</a>" not in flags
     token = await csrf_of(client, "/portal/admin")
     response = await client.post(
         f"/portal/admin/patients/{waiting}/clinician",
