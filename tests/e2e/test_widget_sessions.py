@@ -5,23 +5,19 @@ kept. The gateway's clock is the test's; nothing waits for time to pass."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
 import yaml
-from aiohttp import web
 from playwright.sync_api import Page, expect
 
 from bot.app_keys import CLOCK
 from bot.config import ROOT, Settings
 from bot.gateway import init_app
-from bot.stack import free_port
 from bot.store import migrate, people
 from bot.store.db import unit_of_work
-from tests.support import gateway_settings
+from tests.support import gateway_settings, served_in_thread
 
 pytestmark = pytest.mark.browser
 DAY = 24 * 3600.0
@@ -53,25 +49,8 @@ def gateway(sqlite_url: str) -> Iterator[Gateway]:
     app = init_app(settings)
     tick: Callable[[], float] = clock
     app[CLOCK] = tick
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app)
-    port = free_port()
-    started = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert started.wait(30)
-    yield Gateway(f"http://127.0.0.1:{port}", clock, settings)
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(30)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(30)
+    with served_in_thread(app) as url:
+        yield Gateway(url, clock, settings)
 
 
 def _label(language: str, key: str) -> str:

@@ -3,26 +3,23 @@ and a clinician follows a patient whose data came from real conversations with t
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from fhir.resources.R4B.bundle import Bundle
 from playwright.sync_api import Browser, Dialog, Page, ViewportSize, expect
 from sqlalchemy import select
 
 from bot.config import Settings
 from bot.gateway import init_app
-from bot.stack import LocalStack, free_port
+from bot.stack import LocalStack
 from bot.store.db import unit_of_work
 from bot.store.models import Person, SafetyFlag
 from tests.portal.support import IMG, PASSWORD, SCRIPT, make_staff, seed_patient
-from tests.support import WebChat
+from tests.support import WebChat, served_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -33,25 +30,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 @pytest.fixture
 def gateway(settings: Settings) -> Iterator[str]:
     """The real gateway app served on a free port from a thread (no engine behind it)."""
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(init_app(settings))
-    port = free_port()
-    started = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert started.wait(30)
-    yield f"http://127.0.0.1:{port}"
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(30)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(30)
+    with served_in_thread(init_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture
