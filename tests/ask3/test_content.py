@@ -114,3 +114,19 @@ def test_a_decision_is_matched_to_its_grid(said: str, grid: str | None) -> None:
 )
 def test_appointment_dates_are_read_in_english_and_welsh(typed: str, expected: date | None) -> None:
     assert parse_date(typed, today=date(2026, 11, 26)) == expected
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_a_grids_source_line_reads_cleanly_with_no_doubled_full_stops(language: str) -> None:
+    """Sources end in a full stop; the line under the grid must not add a second one."""
+    for grid in load_grids().values():
+        shown = content.reply(
+            "grid_source",
+            language,
+            source=grid.source.in_language(language),
+            date=grid.review_date.isoformat(),
+            notice=grid.review_notice.in_language(language),
+        )
+        text = shown["text"]
+        assert ".." not in text and ". ." not in text, text
+        assert grid.review_date.isoformat() in text and grid.source.in_language(language) in text
