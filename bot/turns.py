@@ -285,8 +285,11 @@ class TurnService:
             turn_id = kept.turn_id or turn_id_for(sender_id, None)
             try:
                 replies.extend(await self._send(sender_id, kept.text, kept.channel, turn_id))
-            except EngineUnavailable:
-                await self._db(kept_store.count_attempt, kept.id)
+            except EngineUnavailable as exc:
+                # Timed out: the engine may still take it (waiting on a dead engine's lock,
+                # say), so it is looked for in the tracker after the grace, not sent again.
+                not_before = utcnow() + STILL_WORKING_GRACE if exc.still_working else None
+                await self._db(kept_store.count_attempt, kept.id, not_before)
                 return None
             await self._db(kept_store.mark_delivered, kept.id)
             await self._after_turn(sender_id, kept.channel)

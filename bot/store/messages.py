@@ -107,11 +107,14 @@ def mark_delivered(session: Session, kept_id: int) -> None:
         row.text = None
 
 
-def count_attempt(session: Session, kept_id: int) -> None:
-    """One more failed delivery attempt."""
+def count_attempt(session: Session, kept_id: int, not_before: datetime | None = None) -> None:
+    """One more failed delivery attempt; with `not_before`, not tried again until then (the
+    engine may still be working on it)."""
     row = session.get(KeptMessage, kept_id)
     if row is not None:
         row.attempts += 1
+        if not_before is not None:
+            row.not_before = not_before
 
 
 def hold_replies(session: Session, sender_id: str, messages: list[dict[str, Any]]) -> None:
