@@ -91,7 +91,10 @@ async def test_webhook_with_the_secret_handles_the_update_once(
     assert reply["chat_id"] == GWEN and "kept your message" in reply["text"]
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1]", b'{"message": {}}'])
+DEEP_UPDATE = b'{"update_id": 7, "x": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1]", b'{"message": {}}', DEEP_UPDATE])
 async def test_webhook_rejects_what_is_not_an_update(
     aiohttp_client: Any, settings: Settings, body: bytes
 ) -> None:
@@ -102,6 +105,25 @@ async def test_webhook_rejects_what_is_not_an_update(
         headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
     )
     assert response.status == 400
+    assert "error" in await response.json()
+
+
+async def test_webhook_refuses_an_update_over_the_size_limit_even_when_chunked(
+    aiohttp_client: Any, settings: Settings
+) -> None:
+    client = await webhook_client(aiohttp_client, settings, RecordingRequest())
+    huge = b'{"update_id": 8, "x": "' + b"a" * (200 * 1024) + b'"}'
+
+    async def chunks() -> Any:
+        for start in range(0, len(huge), 8192):
+            yield huge[start : start + 8192]
+
+    response = await client.post(
+        "/telegram/webhook",
+        data=chunks(),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+    )
+    assert response.status == 413
 
 
 async def test_healthz_reports_the_channel_without_changing_the_status(

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import ClientResponse
 from sqlalchemy import create_engine, text
 
-from bot.channels.web.routes import MAX_BODY_BYTES
+from bot.channels.json_bodies import MAX_BODY_BYTES
 from bot.config import Settings
 from bot.coordination import connect, key_for
 from bot.gateway import init_app
@@ -93,6 +93,33 @@ async def test_deeply_nested_json_is_a_400_with_a_json_error(
         assert response.status == 400, path
         assert "nested" in (await response.json())["error"]
         assert_hardened(response)
+
+
+async def test_a_deeply_nested_websocket_frame_gets_an_error_frame_and_the_socket_goes_on(
+    client: TestClient,
+) -> None:
+    """The widget's socket holds frames to the same nesting rule as HTTP bodies."""
+    token = await new_token(client)
+    origin = f"http://{client.host}:{client.port}"
+    async with client.ws_connect("/api/ws", headers={"Origin": origin}) as ws:
+        await ws.send_json({"type": "auth", "token": token})
+        await ws.send_str(nested(5000).decode())
+        error = await ws.receive_json(timeout=10)
+        assert error["type"] == "error" and "nested" in error["error"]
+        await ws.send_json({"type": "message", "text": "still here?", "id": "m2"})
+        reply = await ws.receive_json(timeout=10)
+        assert reply["type"] == "reply" and reply["reply_to"] == "m2"
+        assert "kept your message" in reply["messages"][0]["text"]
+
+
+async def test_a_deeply_nested_first_websocket_frame_is_refused_like_a_bad_token(
+    client: TestClient,
+) -> None:
+    origin = f"http://{client.host}:{client.port}"
+    async with client.ws_connect("/api/ws", headers={"Origin": origin}) as ws:
+        await ws.send_str(nested(5000).decode())
+        closing = await ws.receive(timeout=10)
+        assert ws.close_code == 4401, closing
 
 
 async def test_ordinary_nesting_and_brackets_inside_strings_are_still_read(

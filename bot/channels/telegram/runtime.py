@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable
@@ -25,6 +24,7 @@ from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
 from bot.app_keys import SERVICES, SETTINGS
+from bot.channels.json_bodies import UnreadableJson, json_object, read_body
 from bot.channels.telegram.handlers import DataRights, TelegramApp, TelegramChannel
 from bot.channels.telegram.outbox import TelegramOutbox
 from bot.channels.telegram.texts import command_menu, menu_languages
@@ -40,6 +40,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 POLL_TIMEOUT = timedelta(seconds=25)
 MAX_POLL_BACKOFF = 60.0
 CONCURRENT_UPDATES = 64
+# One update: a 4,096-character message with its entities, a caption or a callback fits well.
+MAX_UPDATE_BYTES = 64 * 1024
 
 
 @dataclass
@@ -203,11 +205,14 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     runtime = request.app.get(TELEGRAM)
     if runtime is None:
         return web.json_response({"error": "telegram channel not running"}, status=503)
+    raw = await read_body(request, MAX_UPDATE_BYTES)
+    if raw is None:
+        return web.json_response({"error": "update too large"}, status=413)
     try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return web.json_response({"error": "malformed JSON"}, status=400)
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        data = json_object(raw)
+    except UnreadableJson as exc:
+        return web.json_response({"error": exc.reason}, status=400)
+    if not isinstance(data.get("update_id"), int):
         return web.json_response({"error": "expected a Telegram update"}, status=400)
     try:
         update = Update.de_json(data, runtime.application.bot)

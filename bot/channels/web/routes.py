@@ -7,7 +7,6 @@ import functools
 import ipaddress
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +15,12 @@ from aiohttp import WSMsgType, web
 from redis.asyncio import Redis
 
 from bot.app_keys import SERVICES, SETTINGS, Services, clock_of
+from bot.channels.json_bodies import (
+    MAX_BODY_BYTES,
+    UnreadableJson,
+    json_object,
+    read_body,
+)
 from bot.channels.web import tokens
 from bot.content.system import ui_text
 from bot.logs import pseudonym
@@ -28,10 +33,6 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CHANNEL = "web"
-MAX_BODY_BYTES = 16 * 1024
-# Far deeper than any request the widget sends; a deeper body would be a RecursionError.
-MAX_JSON_DEPTH = 32
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 DEFAULT_PORTS = {"http": 80, "https": 443}
 UNAUTHORISED_CLOSE_CODE = 4401
 # The session ended after WEB_SESSION_IDLE_DAYS unused: the widget asks, kindly, to start again.
@@ -51,48 +52,15 @@ def json_error(status: int, error: str) -> web.Response:
     return web.json_response({"error": error}, status=status)
 
 
-async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
-    """The request's body, or None once it is longer than `limit`: counted on the bytes
-    read, so a chunked body or a compressed one (counted inflated) is held to it too."""
-    if request.content_length is not None and request.content_length > limit:
-        return None
-    body = bytearray()
-    while len(body) <= limit:
-        chunk = await request.content.read(limit + 1 - len(body))
-        if not chunk:
-            return bytes(body)
-        body += chunk
-    return None
-
-
-def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether JSON `text` nests arrays and objects more than `limit` deep."""
-    depth = 0
-    for char in _JSON_STRING.sub("", text):
-        if char in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
-
-
 async def read_json(request: web.Request) -> dict[str, Any] | web.Response:
     """The request's JSON object, or a 4xx response saying what was wrong."""
     raw = await read_body(request)
     if raw is None:
         return json_error(413, "request body too large")
     try:
-        text = raw.decode("utf-8")
-        if too_deep(text):
-            return json_error(400, "JSON nested too deeply")
-        body = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return json_error(400, "malformed JSON")
-    if not isinstance(body, dict):
-        return json_error(400, "expected a JSON object")
-    return body
+        return json_object(raw)
+    except UnreadableJson as exc:
+        return json_error(400, exc.reason)
 
 
 def session_lifetime(request: web.Request) -> float:
@@ -344,10 +312,10 @@ async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> str 
     if first.type != WSMsgType.TEXT:
         return None
     try:
-        frame = json.loads(first.data)
-    except json.JSONDecodeError:
+        frame = json_object(first.data)
+    except UnreadableJson:
         return None
-    if not isinstance(frame, dict) or frame.get("type") != "auth":
+    if frame.get("type") != "auth":
         return None
     token = frame.get("token")
     return await authorised_sender(request, token) if isinstance(token, str) else None
@@ -357,12 +325,12 @@ async def _ws_turn(
     ws: web.WebSocketResponse, services: Services, sender_id: str, data: str
 ) -> None:
     try:
-        frame = json.loads(data)
-    except json.JSONDecodeError:
-        await ws.send_json({"type": "error", "error": "malformed JSON"})
+        frame = json_object(data)
+    except UnreadableJson as exc:
+        await ws.send_json({"type": "error", "error": exc.reason})
         return
-    message_id = frame.get("id") if isinstance(frame, dict) else None
-    if not isinstance(frame, dict) or frame.get("type") != "message":
+    message_id = frame.get("id")
+    if frame.get("type") != "message":
         await ws.send_json(
             {"type": "error", "error": "expected a message frame", "reply_to": message_id}
         )
