@@ -18,6 +18,8 @@ from bot.coordination import key_for
 from bot.logs import pseudonym
 
 log = logging.getLogger(__name__)
+# How often the subscription and relay try Redis again while it is away.
+RETRY_SECONDS = 1.0
 
 Pusher = Callable[[list[dict[str, Any]]], Awaitable[None]]
 # A channel that can always reach its senders (Telegram): True when the messages went out.
@@ -94,9 +96,11 @@ class SharedPushHub(PushHub):
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Open the subscription connection and start relaying what others publish."""
+        """Start subscribing and relaying what others publish, in the background: with Redis
+        away the gateway still starts, serves its own connections, and joins in once Redis
+        answers."""
         # A channel of its own keeps the subscription connection open with nobody connected.
-        await self._pubsub.subscribe(f"coach:push:gateway:{secrets.token_hex(8)}")
+        self._changes.put_nowait((True, f"coach:push:gateway:{secrets.token_hex(8)}"))
         self._tasks = [asyncio.create_task(self._relay()), asyncio.create_task(self._subscribe())]
 
     async def stop(self) -> None:
@@ -136,26 +140,36 @@ class SharedPushHub(PushHub):
         return await self._push_channel(sender_id, messages)
 
     async def _subscribe(self) -> None:
-        """Apply (un)subscriptions one at a time, in the order people came and went."""
+        """Apply (un)subscriptions one at a time, in the order people came and went; one
+        that fails while Redis is away is tried again until it holds."""
         while True:
             subscribe, channel = await self._changes.get()
-            try:
-                if subscribe:
-                    await self._pubsub.subscribe(channel)
-                else:
-                    await self._pubsub.unsubscribe(channel)
-            except RedisError:
-                log.warning("redis unavailable; push subscription not changed")
+            warned = False
+            while True:
+                try:
+                    if subscribe:
+                        await self._pubsub.subscribe(channel)
+                    else:
+                        await self._pubsub.unsubscribe(channel)
+                    break
+                except RedisError:
+                    if not warned:
+                        log.warning("redis unavailable; push subscription waiting")
+                        warned = True
+                    await asyncio.sleep(RETRY_SECONDS)
 
     async def _relay(self) -> None:
         while True:
+            if self._pubsub.connection is None:  # not subscribed yet: Redis was away
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
             try:
                 message = await self._pubsub.get_message(
                     ignore_subscribe_messages=True, timeout=1.0
                 )
             except RedisError:
                 log.warning("redis unavailable; push relay waiting")
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(RETRY_SECONDS)
                 continue
             if message is None:
                 continue

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.channels.push import SharedPushHub
 from bot.coordination import RedisGate, RedisReplay, connect, key_for
@@ -156,3 +158,44 @@ async def test_a_push_reaches_a_widget_open_on_another_gateway(
     finally:
         await here.stop()
         await there.stop()
+
+
+async def test_a_gateway_starts_with_redis_away_and_joins_in_once_it_answers(
+    redis: Redis, tmp_path: Path
+) -> None:
+    """Redis down when a gateway starts: its own widgets are served, and pushes from other
+    gateways reach them once Redis is up; nothing waits on Redis to start."""
+    port = free_port()
+    late = connect(f"redis://127.0.0.1:{port}/0")
+    hub = SharedPushHub(late)
+    await asyncio.wait_for(hub.start(), timeout=5)
+    received: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+    message = [{"text": "Time for your check-in", "buttons": []}]
+    server: asyncio.subprocess.Process | None = None
+    other: Redis | None = None
+    try:
+        hub.connect("sender-late", received.put)
+        assert await hub.push("sender-late", message)  # this gateway's own connection
+        assert await received.get() == message
+        server = await asyncio.create_subprocess_exec(
+            *("redis-server", "--port", str(port), "--save", "", "--dir", str(tmp_path)),
+            stdout=asyncio.subprocess.DEVNULL,
+        )
+        other = connect(f"redis://127.0.0.1:{port}/0")
+        there = SharedPushHub(other)
+        for _ in range(300):  # Redis starts, then this hub's subscription is made again
+            try:
+                if await there.push("sender-late", message):
+                    break
+            except RedisError:
+                pass
+            await asyncio.sleep(0.05)
+        assert await asyncio.wait_for(received.get(), timeout=5) == message
+    finally:
+        await hub.stop()
+        await late.aclose()
+        if other is not None:
+            await other.aclose()
+        if server is not None:
+            server.terminate()
+            await asyncio.wait_for(server.wait(), timeout=10)
