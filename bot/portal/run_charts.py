@@ -3,6 +3,8 @@
 Points are evenly spaced in time order (one per week, or per week since enrolment); a week
 with no figure, or one too small to show, is a gap. The median is a dashed line; points in
 a shift or a trend are ringed; a content change is a vertical line with its version.
+As in bot/portal/charts.py, the drawing is about a phone's width so that its text
+(FONT_SIZE units) is still at least 12 CSS pixels when drawn 340 px wide.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from dataclasses import dataclass
 from bot.improvement.aggregates import Metric
 from bot.improvement.suppression import shown_value
 
-WIDTH, HEIGHT = 640, 230
-LEFT, RIGHT, TOP, BOTTOM = 60, 20, 22, 35
+WIDTH, HEIGHT = 360, 230
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 26, 32
+FONT_SIZE = 14
+CHAR_WIDTH = 0.6  # a generous average width of a label's character, in ems
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,15 @@ class RunPoint:
     label: str
     shown: str
     signal: str  # "" or e.g. "shift above", "trend down"
+
+
+@dataclass(frozen=True)
+class AxisLabel:
+    """A label under the time axis, lined up (SVG text-anchor) so that it stays inside."""
+
+    x: float
+    label: str
+    anchor: str
 
 
 @dataclass(frozen=True)
@@ -56,11 +69,12 @@ class RunChartView:
     median_y: float | None
     median_shown: str
     y_ticks: tuple[tuple[float, str], ...]
-    x_labels: tuple[tuple[float, str], ...]
+    x_labels: tuple[AxisLabel, ...]
     marks: tuple[Mark, ...]
     signals: tuple[SignalNote, ...]
     suppressed_points: int
     x_label: str
+    font_size: int = FONT_SIZE
 
     @property
     def empty(self) -> bool:
@@ -84,6 +98,16 @@ def _x_label(metric: Metric, index: int) -> str:
     if metric.x_label != "week":
         return f"week {index}"
     return metric.points[index].week.isoformat()
+
+
+def _axis_label(x: float, label: str) -> AxisLabel:
+    """Centred under its point, unless that would cut it at the drawing's edge."""
+    half = len(label) * CHAR_WIDTH * FONT_SIZE / 2
+    if x - half < 0:
+        return AxisLabel(x, label, "start")
+    if x + half > WIDTH:
+        return AxisLabel(x, label, "end")
+    return AxisLabel(x, label, "middle")
 
 
 def build(metric: Metric) -> RunChartView:
@@ -130,10 +154,10 @@ def build(metric: Metric) -> RunChartView:
     while value <= y_max + 1e-9:
         ticks.append((y_of(value), _tick_label(value, metric.unit)))
         value += y_step
-    x_labels: list[tuple[float, str]] = []
+    x_labels: list[AxisLabel] = []
     if count:
         for index in sorted({0, count // 2, count - 1}):
-            x_labels.append((x_of(index), _x_label(metric, index)))
+            x_labels.append(_axis_label(x_of(index), _x_label(metric, index)))
     week_index = {p.week: i for i, p in enumerate(metric.points)}
     marks = tuple(
         Mark(x_of(week_index[m.week]) - round(plot_w / max(count, 1) / 2, 1), m.label)
