@@ -2,56 +2,84 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import re
 
 from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.portal.auth import current_staff, require_role
-from bot.portal.ids import given_id, path_id
+from bot.portal.ids import given_id, parse_id, path_id
 from bot.portal.pages import audit, render, run_db, see_other, severity, uk_time
-from bot.store import safety
+from bot.store import people_list, safety
 from bot.store import staff as staff_store
 from bot.store.models import AuditEntry, Person, SafetyFlag, StaffUser
+from bot.store.people_list import PeoplePage, PeopleSearch
 
 AUDIT_PAGE = 100
+PEOPLE_PAGE = 50
+MAX_QUERY = 100  # characters of a search; longer is not a search anyone typed
+# A patient number as staff write it: '42', 'P-00042' (the pseudonymous label), 'Patient 42'.
+PATIENT_NUMBER = re.compile(r"(?:p-?|patient\s*)?0*([0-9]+)", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class PatientAssignment:
-    """A patient as an admin sees them: an id, when they joined, their clinician."""
+def page_number(request: web.Request, name: str) -> int:
+    """A page number from the query string (1 when absent); 400 when it is not one."""
+    raw = request.query.get(name, "")
+    if not raw:
+        return 1
+    value = parse_id(raw)
+    if value is None:
+        raise web.HTTPBadRequest()
+    return value
 
-    id: int
-    joined: datetime
-    clinician_id: int | None
 
-
-def _overview(session: Session) -> tuple[list[StaffUser], list[PatientAssignment]]:
-    users = staff_store.list_staff(session)
-    people = [
-        PatientAssignment(pid, joined, clinician)
-        for pid, joined, clinician in session.execute(
-            select(Person.id, Person.created_at, Person.clinician_id).order_by(Person.id)
-        )
-    ]
-    return users, people
+def people_search(raw: str) -> PeopleSearch | None:
+    """What the admin typed: None for no search; 400 for what no one types (control
+    characters, such as NUL, which PostgreSQL refuses, or a search past MAX_QUERY)."""
+    text = raw.strip()
+    if not text:
+        return None
+    if len(text) > MAX_QUERY or not text.isprintable():
+        raise web.HTTPBadRequest()
+    number = PATIENT_NUMBER.fullmatch(text)
+    person_id = parse_id(number.group(1)) if number else None
+    if person_id is not None:
+        return PeopleSearch(person_id=person_id)
+    return PeopleSearch(text=text)
 
 
 @require_role("admin")
 async def overview(request: web.Request) -> web.Response:
-    """GET /portal/admin: users, the form for a new one, and patient assignment."""
-    users, people = await run_db(request, _overview)
+    """GET /portal/admin?q=TEXT&page=N&npage=N: users, the form for a new one, and people
+    with their clinicians, searched and paged; those who never consented in a list apart
+    (`npage` pages that one)."""
+    q = request.query.get("q", "")
+    search = people_search(q)
+    page, npage = page_number(request, "page"), page_number(request, "npage")
+
+    def load(session: Session) -> tuple[list[StaffUser], PeoplePage, PeoplePage]:
+        users = staff_store.list_staff(session)
+        consented = people_list.people_page(
+            session, consented=True, search=search, page=page, per_page=PEOPLE_PAGE
+        )
+        never = people_list.people_page(
+            session, consented=False, search=search, page=npage, per_page=PEOPLE_PAGE
+        )
+        return users, consented, never
+
+    users, consented, never = await run_db(request, load)
     clinicians = [u for u in users if u.role == "clinician" and u.active]
     return render(
         request,
         "admin.html",
         {
             "users": users,
-            "people": people,
+            "consented": consented,
+            "never": never,
+            "q": q.strip() if search is not None else "",
+            "searched": search is not None,
             "clinicians": clinicians,
-            "emails": {u.id: u.email for u in users},
             "roles": staff_store.ROLES,
             "error": request.query.get("error"),
         },
@@ -122,7 +150,8 @@ async def assign(request: web.Request) -> web.Response:
 
     if not await run_db(request, link):
         raise web.HTTPNotFound(text="no such patient or clinician")
-    return see_other("/portal/admin#patients")
+    # Back to the patient's row, wherever it is in the lists.
+    return see_other(f"/portal/admin?q={person_id}#patient-{person_id}")
 
 
 @require_role("admin")
@@ -150,15 +179,23 @@ async def audit_page(request: web.Request) -> web.Response:
     raw = request.query.get("before", "")
     before = given_id(raw) if raw else None
 
-    def load(session: Session) -> list[AuditEntry]:
+    def load(session: Session) -> tuple[list[AuditEntry], dict[int, str]]:
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE)
         if before is not None:
             query = query.where(AuditEntry.id < before)
-        return list(session.scalars(query))
+        entries = list(session.scalars(query))
+        # Staff entries name the user by their id; the page shows their email.
+        staff_ids = {parse_id(e.actor_id) for e in entries if e.actor_kind != "system"}
+        emails = people_list.staff_emails(session, {i for i in staff_ids if i is not None})
+        return entries, emails
 
-    entries = await run_db(request, load)
+    entries, emails = await run_db(request, load)
     older = entries[-1].id if len(entries) == AUDIT_PAGE else None
-    return render(request, "audit.html", {"entries": entries, "older": older})
+    return render(
+        request,
+        "audit.html",
+        {"entries": entries, "emails": {str(k): v for k, v in emails.items()}, "older": older},
+    )
 
 
 def add_routes(portal: web.Application) -> None:
