@@ -33,6 +33,11 @@ def tracker_store(database_url: str) -> dict[str, Any]:
     return store
 
 
+# Rasa's Redis lock store keeps each conversation's lock under this prefix and the sender id
+# (rasa.core.lock_store.DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX; `lock_store` sets no other).
+RASA_LOCK_KEY_PREFIX = "lock:"
+
+
 def lock_store(redis_url: str | None) -> dict[str, Any] | None:
     """Redis lock store when REDIS_URL is set; Rasa's in-memory one otherwise."""
     if not redis_url:

@@ -21,7 +21,7 @@ from bot.channels.web.routes import add_routes
 from bot.config import Settings
 from bot.coordination import connect, shared_state
 from bot.engine_client import Engine, EngineClient, probe
-from bot.engine_routing import EngineRouter
+from bot.engine_routing import EngineRouter, release_stale_lock
 from bot.logs import withhold_exception_detail
 from bot.ratelimit import message_limiter
 from bot.safety.semantic import warm_up as safety_warm_up
@@ -102,7 +102,12 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     redis = app.get(REDIS)
     async with aiohttp.ClientSession() as http:
         urls = settings.engine_urls
-        engine: Engine = EngineClient(http, urls[0]) if len(urls) == 1 else EngineRouter(http, urls)
+        release = None if redis is None else release_stale_lock(redis)
+        engine: Engine = (
+            EngineClient(http, urls[0])
+            if len(urls) == 1
+            else EngineRouter(http, urls, release=release)
+        )
         hub = PushHub() if redis is None else SharedPushHub(redis)
         if isinstance(hub, SharedPushHub):
             await hub.start()
