@@ -4,6 +4,8 @@
   before a newer one, and a conversation is never in two engines at once.
 - **Replayed message ids** (`ReplayMemory`): the same `id` twice gets the first answer again,
   whichever gateway the retry lands on.
+- **Spent WebSocket tickets** (`TicketBook`): a widget's one-minute socket ticket opens one
+  socket, whichever gateway it is shown to.
 
 Both live in this process's memory by default, and in Redis when `REDIS_URL` is set. Redis
 keys carry a hash of the sender id, never the id itself. If Redis stops answering, a gateway
@@ -19,8 +21,9 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections import OrderedDict, defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol, cast
 
@@ -182,6 +185,52 @@ class RedisReplay:
             await self._redis.delete(key_for("replay", sender_id))
         except RedisError:
             log.warning("replay memory not cleared in redis; it expires on its own")
+
+
+class TicketBook(Protocol):
+    """Which single-use tickets have been spent."""
+
+    async def spend(self, nonce: str, ttl_seconds: int) -> bool:
+        """True the first time `nonce` is spent (within `ttl_seconds`), False after."""
+        ...
+
+
+class LocalTickets:
+    """Spent tickets in this process's memory, forgotten once they could no longer be used."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._spent: dict[str, float] = {}
+
+    async def spend(self, nonce: str, ttl_seconds: int) -> bool:
+        now = self._clock()
+        for old in [n for n, until in self._spent.items() if until <= now]:
+            del self._spent[old]
+        if nonce in self._spent:
+            return False
+        self._spent[nonce] = now + ttl_seconds
+        return True
+
+
+class RedisTickets:
+    """Spent tickets as Redis keys that expire with the ticket (SET NX: one spender wins)."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._fallback = LocalTickets()
+
+    async def spend(self, nonce: str, ttl_seconds: int) -> bool:
+        key = key_for("ticket", nonce)
+        try:
+            return bool(await self._redis.set(key, b"1", nx=True, ex=ttl_seconds))
+        except RedisError:
+            log.warning("redis unavailable; socket tickets are checked by this gateway only")
+            return await self._fallback.spend(nonce, ttl_seconds)
+
+
+def ticket_book(redis: Redis | None) -> TicketBook:
+    """Where this gateway records spent socket tickets: Redis when given, else memory."""
+    return LocalTickets() if redis is None else RedisTickets(redis)
 
 
 def connect(redis_url: str) -> Redis:

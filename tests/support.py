@@ -113,6 +113,20 @@ class WebChat:
         return self.token.rpartition(".")[0]
 
 
+async def socket_ticket(http: Any, url: str, token: str) -> str:
+    """A single-use WebSocket ticket, as the widget asks for one: `http` is a TestClient
+    (`url` a path) or an aiohttp ClientSession (`url` in full)."""
+    response = await http.post(url, headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 201, response.status
+    ticket: str = (await response.json())["ticket"]
+    return ticket
+
+
+async def auth_frame(http: Any, url: str, token: str) -> dict[str, str]:
+    """The socket's first frame: a fresh ticket for `token`."""
+    return {"type": "auth", "ticket": await socket_ticket(http, url, token)}
+
+
 def texts(messages: list[dict[str, Any]]) -> str:
     """All message texts of a reply, joined, for assertions."""
     return "\n".join(m["text"] for m in messages)

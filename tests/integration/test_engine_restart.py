@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from bot.stack import LocalStack
 from bot.store.db import unit_of_work
-from tests.support import WebChat, said, texts
+from tests.support import WebChat, auth_frame, said, texts
 
 pytestmark = pytest.mark.engine
 
@@ -37,7 +37,8 @@ async def test_kept_messages_reach_the_engine_after_a_restart(live_stack: LocalS
     ws_url = live_stack.gateway_url.replace("http", "ws") + "/api/ws"
 
     async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
-        await ws.send_json({"type": "auth", "token": online.token})
+        tickets = live_stack.gateway_url + "/api/socket-tickets"
+        await ws.send_json(await auth_frame(http, tickets, online.token))
         # Read continuously, as a browser does, so the server's heartbeat pings get answered.
         frames: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.store.db import unit_of_work
 from bot.store.models import KeptMessage, Person
 from bot.turns import MAX_MESSAGE_CHARS
-from tests.support import SECRET, TestClient
+from tests.support import SECRET, TestClient, auth_frame
 
 SENTINEL = "MARKER-7f3a my allotment tomatoes"  # a plain message, unique for the log checks
 
@@ -165,20 +165,23 @@ async def test_websocket_refuses_a_bad_token(client: TestClient) -> None:
     response = await client.get("/api/ws")
     assert response.status == 401
     origin = f"http://{client.host}:{client.port}"
-    for first in (
-        {"type": "auth", "token": "web-x.nope"},
-        {"type": "auth"},
-        {"type": "message", "text": "hello", "id": "c1"},
+    token = await new_token(client)
+    for first, code in (
+        ({"type": "auth", "ticket": "web-x.nope"}, 4402),  # a forged ticket: ask for another
+        ({"type": "auth"}, 4401),
+        ({"type": "auth", "token": token}, 4401),  # the session token never opens a socket
+        ({"type": "message", "text": "hello", "id": "c1"}, 4401),
     ):
         async with client.ws_connect("/api/ws", headers={"Origin": origin}) as ws:
             await ws.send_json(first)
             message = await ws.receive()
             assert message.type == WSMsgType.CLOSE
-            assert ws.close_code == 4401
+            assert ws.close_code == code, first
 
 
 async def test_websocket_ignores_a_token_in_its_url(client: TestClient) -> None:
-    """A token belongs in the first frame; one in the URL (kept by proxies) opens nothing."""
+    """A credential belongs in the first frame; a token in the URL (kept by proxies) opens
+    nothing."""
     token = await new_token(client)
     origin = f"http://{client.host}:{client.port}"
     async with client.ws_connect(f"/api/ws?token={token}", headers={"Origin": origin}) as ws:
@@ -191,7 +194,7 @@ async def test_websocket_turn_from_the_same_origin(client: TestClient, settings:
     token = await new_token(client)
     origin = f"http://{client.host}:{client.port}"
     async with client.ws_connect("/api/ws", headers={"Origin": origin}) as ws:
-        await ws.send_json({"type": "auth", "token": token})
+        await ws.send_json(await auth_frame(client, "/api/socket-tickets", token))
         await ws.send_str("not json")
         assert (await ws.receive_json())["type"] == "error"
         await ws.send_json({"type": "message", "text": "hello", "id": "c1"})

@@ -22,7 +22,7 @@ from bot.gateway import init_app
 from bot.ratelimit import message_limiter, session_limiter
 from bot.store.db import normalise_url
 from tests.portal.support import login, make_staff
-from tests.support import TestClient, gateway_settings
+from tests.support import TestClient, auth_frame, gateway_settings
 
 SENTINEL = "MARKER-c41d my neighbour's dog bit me"  # a message to look for in the logs
 SECURITY_HEADERS = {
@@ -102,7 +102,7 @@ async def test_a_deeply_nested_websocket_frame_gets_an_error_frame_and_the_socke
     token = await new_token(client)
     origin = f"http://{client.host}:{client.port}"
     async with client.ws_connect("/api/ws", headers={"Origin": origin}) as ws:
-        await ws.send_json({"type": "auth", "token": token})
+        await ws.send_json(await auth_frame(client, "/api/socket-tickets", token))
         await ws.send_str(nested(5000).decode())
         error = await ws.receive_json(timeout=10)
         assert error["type"] == "error" and "nested" in error["error"]

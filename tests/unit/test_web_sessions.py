@@ -8,11 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import WSMsgType
-
 from bot.app_keys import CLOCK
 from bot.channels.web import tokens
-from bot.channels.web.routes import EXPIRED_CLOSE_CODE, RENEWAL_HEADER
+from bot.channels.web.routes import RENEWAL_HEADER
 from bot.config import Settings
 from bot.gateway import init_app
 from bot.store import people
@@ -62,14 +60,11 @@ async def test_an_expired_session_is_refused_kindly_and_the_data_is_kept(
         await client.post("/api/messages", json={"text": "hello"}, headers=_bearer(token)),
         await client.get("/api/my-data", headers=_bearer(token)),
         await client.post("/api/ask3/print-links", json={"list": 1}, headers=_bearer(token)),
+        # The widget's socket needs a ticket first: the ended session is found there.
+        await client.post("/api/socket-tickets", headers=_bearer(token)),
     ):
         assert response.status == 401
         assert await response.json() == {"error": "session expired", "expired": True}
-    origin = f"http://{client.host}:{client.port}"
-    async with client.ws_connect("/api/ws", headers={"Origin": origin}) as ws:
-        await ws.send_json({"type": "auth", "token": token})
-        message = await ws.receive()
-        assert message.type == WSMsgType.CLOSE and ws.close_code == EXPIRED_CLOSE_CODE
     with unit_of_work(settings.database_url) as session:  # nothing of theirs was removed
         assert people.identity_is_active(session, "web", sender)
         profile = people.load_profile(session, sender)
@@ -91,19 +86,23 @@ async def test_using_a_session_renews_it(aiohttp_client: Any, settings: Settings
     assert (await client.get("/api/my-data", headers=_bearer(renewed))).status == 200
 
 
-async def test_a_websocket_hands_back_a_renewed_session(
+async def test_asking_for_a_socket_ticket_renews_the_session(
     aiohttp_client: Any, settings: Settings
 ) -> None:
+    """A widget that only ever talks over its socket still keeps its session open: each
+    socket starts with a ticket request, which renews the token like any other use."""
     clock = Clock(1_900_000_000.0)
     client = await _client(aiohttp_client, settings, clock)
     token = await _start(client)
     clock.now += 10 * DAY
+    response = await client.post("/api/socket-tickets", headers=_bearer(token))
+    assert response.status == 201
+    renewed = response.headers[RENEWAL_HEADER]
     origin = f"http://{client.host}:{client.port}"
     async with client.ws_connect("/api/ws", headers={"Origin": origin}) as ws:
-        await ws.send_json({"type": "auth", "token": token})
-        frame = await ws.receive_json()
-        assert frame["type"] == "session"
-        renewed = frame["token"]
+        await ws.send_json({"type": "auth", "ticket": (await response.json())["ticket"]})
+        await ws.send_json({"type": "message", "text": "hello", "id": "w1"})
+        assert (await ws.receive_json(timeout=10))["reply_to"] == "w1"
     assert tokens.verify(SECRET, renewed, now=clock.now + 29 * DAY) is not None
     assert tokens.verify(SECRET, token, now=clock.now + 29 * DAY) is None
 

@@ -23,6 +23,7 @@ from bot.channels.json_bodies import (
 )
 from bot.channels.web import tokens
 from bot.content.system import ui_text
+from bot.coordination import TicketBook, ticket_book
 from bot.logs import pseudonym
 from bot.ratelimit import RateLimiter, session_limiter
 from bot.store import data_rights, people
@@ -35,13 +36,15 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 CHANNEL = "web"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 UNAUTHORISED_CLOSE_CODE = 4401
-# The session ended after WEB_SESSION_IDLE_DAYS unused: the widget asks, kindly, to start again.
-EXPIRED_CLOSE_CODE = 4440
+# A socket ticket that is forged, over a minute old or used already, or none in time: the
+# widget asks for a fresh one. (An ended session is found when the ticket is asked for.)
+TICKET_REFUSED_CLOSE_CODE = 4402
 # A renewed session token comes back in this header (and, on a WebSocket, a "session" frame).
 RENEWAL_HEADER = "X-Session-Token"
 _RENEWED = web.RequestKey("renewed_token", str)
 _EXPIRED = web.RequestKey("session_expired", bool)
 SESSION_LIMITER = web.AppKey("session_limiter", RateLimiter)
+SOCKET_TICKETS = web.AppKey("socket_tickets", TicketBook)
 SETUP_MARKER = "__WIDGET_SETUP__"
 # How long a new WebSocket may take to send its `auth` frame.
 WS_AUTH_TIMEOUT_S = 10.0
@@ -82,7 +85,7 @@ async def authorised_sender(request: web.Request, token: str | None) -> str | No
     """The sender id behind a valid, unexpired token whose web identity is still active.
 
     A session in use for over an hour is renewed: the fresh token goes back in the
-    `X-Session-Token` header (`renewed_token`). An expired one is remembered on the request
+    `X-Session-Token` header (`add_renewed_token`). An expired one is remembered on the request
     (`unauthorised` then says so); what the person said is kept either way."""
     if not token:
         return None
@@ -105,11 +108,6 @@ async def authorised_sender(request: web.Request, token: str | None) -> str | No
     if renewed is not None:
         request[_RENEWED] = renewed
     return checked.sender_id
-
-
-def renewed_token(request: web.Request) -> str | None:
-    """The fresh token `authorised_sender` made for this request, if it made one."""
-    return request.get(_RENEWED)
 
 
 def unauthorised(request: web.Request) -> web.Response:
@@ -264,8 +262,9 @@ def same_origin(request: web.Request) -> bool:
 async def websocket(request: web.Request) -> web.StreamResponse:
     """The widget's live connection: turns in, replies and pushed messages out.
 
-    The session token comes in the first frame, `{"type": "auth", "token": …}`, never in the
-    URL, where proxies and access logs would keep it.
+    The first frame is `{"type": "auth", "ticket": …}`: a one-minute, single-use ticket from
+    `POST /api/socket-tickets`, so neither it nor the session token is ever in the URL (where
+    proxies and access logs would keep it), and the session token never travels on the socket.
     """
     if not same_origin(request):
         return json_error(403, "cross-origin WebSocket refused")
@@ -274,17 +273,12 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         return json_error(401, "missing or unknown token")
     await ws.prepare(request)
     sender_id = await _authenticate(request, ws)
-    if sender_id is None:
+    if isinstance(sender_id, int):
         # A browser cannot read an HTTP 401 on a WebSocket; a close code it can read.
-        if request.get(_EXPIRED):
-            await ws.close(code=EXPIRED_CLOSE_CODE, message=b"session expired")
-        else:
-            await ws.close(code=UNAUTHORISED_CLOSE_CODE, message=b"missing or unknown token")
+        reason = b"ticket refused" if sender_id == TICKET_REFUSED_CLOSE_CODE else b"unknown"
+        await ws.close(code=sender_id, message=reason)
         return ws
     services = request.app[SERVICES]
-    renewed = renewed_token(request)
-    if renewed is not None:
-        await ws.send_json({"type": "session", "token": renewed})
 
     async def pusher(messages: list[dict[str, Any]]) -> None:
         await ws.send_json({"type": "push", "messages": messages})
@@ -303,22 +297,58 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> str | None:
-    """The sender behind the socket's first frame, if it is a valid `auth` frame in time."""
+async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> str | int:
+    """The sender behind the socket's first frame, a valid `auth` frame in time; else the
+    close code to send: TICKET_REFUSED_CLOSE_CODE for a ticket that is forged, ended or used
+    (the widget asks for a fresh one), UNAUTHORISED_CLOSE_CODE for anything else or a
+    person since erased."""
     try:
         first = await ws.receive(timeout=WS_AUTH_TIMEOUT_S)
-    except TimeoutError:
-        return None
+    except TimeoutError:  # a slow ticket, say: the widget tries again, in the same session
+        return TICKET_REFUSED_CLOSE_CODE
     if first.type != WSMsgType.TEXT:
-        return None
+        return UNAUTHORISED_CLOSE_CODE
     try:
         frame = json_object(first.data)
     except UnreadableJson:
-        return None
-    if frame.get("type") != "auth":
-        return None
-    token = frame.get("token")
-    return await authorised_sender(request, token) if isinstance(token, str) else None
+        return UNAUTHORISED_CLOSE_CODE
+    ticket = frame.get("ticket")
+    if frame.get("type") != "auth" or not isinstance(ticket, str):
+        return UNAUTHORISED_CLOSE_CODE
+    return await ticket_sender(request, ticket)
+
+
+async def ticket_sender(request: web.Request, ticket: str) -> str | int:
+    """The sender a socket ticket was issued to, spending it; or the close code for a
+    ticket that is forged, ended or already used, or whose person has since been erased."""
+    now = clock_of(request.app)
+    claims = tokens.read_socket_ticket(request.app[SETTINGS].secret_key, ticket, now=now)
+    if claims is None:
+        return TICKET_REFUSED_CLOSE_CODE
+    ttl = max(1, claims.expires_at - int(now) + 1)
+    if not await request.app[SOCKET_TICKETS].spend(claims.nonce, ttl):
+        log.warning("socket ticket used twice sender=%s", pseudonym(claims.sender_id))
+        return TICKET_REFUSED_CLOSE_CODE
+    url = request.app[SETTINGS].database_url
+    active = await asyncio.to_thread(
+        run_in_session, url, people.identity_is_active, CHANNEL, claims.sender_id
+    )
+    return claims.sender_id if active else UNAUTHORISED_CLOSE_CODE
+
+
+async def create_socket_ticket(request: web.Request) -> web.Response:
+    """A single-use ticket, good for a minute, to open the widget's WebSocket."""
+    sender_id = await authorised_sender(request, bearer_token(request))
+    if sender_id is None:
+        return unauthorised(request)
+    ticket = tokens.socket_ticket(
+        request.app[SETTINGS].secret_key, sender_id, now=clock_of(request.app)
+    )
+    return web.json_response(
+        {"ticket": ticket, "expires_in": tokens.SOCKET_TICKET_SECONDS},
+        status=201,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 async def _ws_turn(
@@ -401,6 +431,7 @@ async def index(_request: web.Request) -> web.Response:
 def add_routes(app: web.Application, redis: Redis | None = None) -> None:
     """Mount the widget's page, assets and API (session limits shared through `redis`)."""
     app[SESSION_LIMITER] = session_limiter(redis)
+    app[SOCKET_TICKETS] = ticket_book(redis)
     app.on_response_prepare.append(add_renewed_token)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC_DIR)
@@ -408,4 +439,5 @@ def add_routes(app: web.Application, redis: Redis | None = None) -> None:
     app.router.add_post("/api/sessions", create_session)
     app.router.add_post("/api/messages", post_message)
     app.router.add_get("/api/my-data", my_data)
+    app.router.add_post("/api/socket-tickets", create_socket_ticket)
     app.router.add_get("/api/ws", websocket)

@@ -7,6 +7,9 @@ the other:
   HMAC, the login itself. It ends after `WEB_SESSION_IDLE_DAYS` without use, and each use
   after the first hour renews it (`renewal`): the gateway hands back a fresh token. It
   never goes in the URL of a page the person opens (a URL is kept in history and printed);
+- a socket ticket (`socket_ticket`/`read_socket_ticket`): opens one WebSocket, once, within
+  a minute, so the session token itself never travels on the socket. Its random nonce is
+  recorded as spent (`bot.coordination.TicketBook`);
 - a print link (`print_link`/`read_print_link`): reads one Ask 3 question list for a few
   minutes. It holds the list id and its expiry, and its signature binds them to the list's
   owner, whose sender id is not in it.
@@ -27,6 +30,8 @@ from bot.portal.ids import parse_id
 PREFIX = "web-"
 PRINT_LINK_PURPOSE = b"ask3-print-link"
 SESSION_PURPOSE = b"web-session"
+SOCKET_TICKET_PURPOSE = b"web-socket-ticket"
+SOCKET_TICKET_SECONDS = 60
 DEFAULT_IDLE_SECONDS = 30 * 24 * 3600
 # A token is renewed on use once it is this old, so that a busy chat does not mint one a turn.
 RENEW_AFTER_SECONDS = 3600
@@ -125,6 +130,55 @@ def renewal(
     if moment - issued_at < min(RENEW_AFTER_SECONDS, lifetime / 2):
         return None
     return issue(secret_key, checked.sender_id, now=moment, lifetime=lifetime)
+
+
+@dataclass(frozen=True)
+class SocketTicket:
+    """A verified, unexpired socket ticket; `nonce` is what makes it single-use."""
+
+    sender_id: str
+    nonce: str
+    expires_at: int
+
+
+def _ticket_signature(secret_key: str, nonce: str, sender_id: str, expires_at: int) -> str:
+    key = hmac.new(secret_key.encode(), SOCKET_TICKET_PURPOSE, hashlib.sha256).digest()
+    message = f"{nonce}\0{sender_id}\0{expires_at}".encode()
+    return _b64(hmac.new(key, message, hashlib.sha256).digest())
+
+
+def socket_ticket(
+    secret_key: str,
+    sender_id: str,
+    *,
+    now: float | None = None,
+    lifetime: float = SOCKET_TICKET_SECONDS,
+) -> str:
+    """A ticket `<nonce>.<sender id>.<end>~<HMAC>` that opens one socket before its end."""
+    nonce = secrets.token_urlsafe(16)
+    expires_at = int((time.time() if now is None else now) + lifetime)
+    signature = _ticket_signature(secret_key, nonce, sender_id, expires_at)
+    return f"{nonce}.{sender_id}.{expires_at}~{signature}"
+
+
+def read_socket_ticket(
+    secret_key: str, ticket: str, *, now: float | None = None
+) -> SocketTicket | None:
+    """The ticket's claims if this gateway signed it and it has not ended, else None."""
+    parts = ticket.split(".")
+    if len(parts) != 3 or not parts[0] or not parts[1].startswith(PREFIX):
+        return None
+    nonce, sender_id = parts[0], parts[1]
+    end, tilde, signature = parts[2].partition("~")
+    if not tilde or not end.isdigit() or len(end) > 12 or not signature:
+        return None
+    expires_at = int(end)
+    expected = _ticket_signature(secret_key, nonce, sender_id, expires_at)
+    if not hmac.compare_digest(signature, expected):
+        return None
+    if (time.time() if now is None else now) >= expires_at:
+        return None
+    return SocketTicket(sender_id=sender_id, nonce=nonce, expires_at=expires_at)
 
 
 @dataclass(frozen=True)

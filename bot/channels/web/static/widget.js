@@ -4,8 +4,9 @@
 //   (in the page) #widget-setup        {"en": {key: text}, "cy": {...}, "limits": {...}}: labels
 //                                      from data/content/widget.yml; GET /api/ui-text if missing
 //   POST /api/sessions                 -> {"token": "..."}
+//   POST /api/socket-tickets (Bearer)  -> {"ticket"}: opens one WebSocket, once, within a minute
 //   GET  /api/ws                       WebSocket, the main path for messages and pushes; its
-//                                      first frame is {"type": "auth", "token": "..."}
+//                                      first frame is {"type": "auth", "ticket": "..."}
 //   POST /api/messages (Bearer token)  fallback when the WebSocket cannot connect
 //   GET  /api/my-data (Bearer token)   the person's data as a JSON file, for the "My data"
 //                                      chip whose payload is DOWNLOAD_PAYLOAD
@@ -37,10 +38,16 @@ const RATE_LIMIT_RETRY_MS = 5000;
 // A chip with this payload downloads the person's data instead of sending a message.
 const DOWNLOAD_PAYLOAD = "/download_my_data";
 // Close codes the gateway uses when the token is unknown.
-const WS_AUTH_CLOSE_CODES = new Set([1008, 4001, 4401]);
+const WS_UNKNOWN_CLOSE_CODE = 4401;
+const WS_AUTH_CLOSE_CODES = new Set([1008, 4001, WS_UNKNOWN_CLOSE_CODE]);
+// Within the gateway's 10 s wait for the socket's first frame.
+const TICKET_TIMEOUT_MS = 8000;
 // The session ended after a long time unused: the person is asked, kindly, to start again.
+// The widget treats its socket as closed with this code when the ticket request says so.
 const WS_EXPIRED_CLOSE_CODE = 4440;
-// A renewed session token comes back in this header (and in a WebSocket "session" frame).
+// The widget's own code for a socket with no ticket (offline, gateway busy): try again.
+const WS_NO_TICKET_CLOSE_CODE = 4000;
+// A renewed session token comes back in this header.
 const RENEWAL_HEADER = "X-Session-Token";
 
 // Where the gateway puts the widget's labels (data/content/widget.yml) and limits in the page.
@@ -796,7 +803,8 @@ function connect() {
   state.reconnectTimer = null;
   if (!state.token || state.ws) return;
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-  // The token goes in the first frame, not the URL, where proxies and logs would keep it.
+  // A single-use ticket goes in the first frame, never the URL, where proxies and logs
+  // would keep it; the session token itself never travels on the socket.
   const url = `${scheme}//${window.location.host}/api/ws`;
   const token = state.token;
   let ws;
@@ -818,8 +826,16 @@ function connect() {
     state.reconnectAttempt = 0;
   };
 
-  ws.addEventListener("open", () => {
-    ws.send(JSON.stringify({ type: "auth", token }));
+  ws.addEventListener("open", async () => {
+    const ticket = await socketTicket(token);
+    if (state.ws !== ws || ws.readyState !== WebSocket.OPEN) return;
+    if (typeof ticket !== "string") {
+      // As if the gateway had closed it with that code; its own close event is then ignored.
+      void onSocketGone(ws, false, ticket);
+      ws.close();
+      return;
+    }
+    ws.send(JSON.stringify({ type: "auth", ticket }));
     opened = true;
     state.wsOpen = true;
     state.wsGen += 1;
@@ -847,6 +863,25 @@ function connect() {
   });
 }
 
+/** A ticket for one socket, or the close code that says why there is none. */
+async function socketTicket(token) {
+  try {
+    const response = await fetch("/api/socket-tickets", {
+      method: "POST",
+      headers: { Accept: "application/json", Authorization: `Bearer ${token}` },
+      signal: timeoutSignal(TICKET_TIMEOUT_MS),
+    });
+    if (await isExpired(response)) return WS_EXPIRED_CLOSE_CODE;
+    renewFrom(response);
+    if (response.status === 401) return WS_UNKNOWN_CLOSE_CODE;
+    if (!response.ok) return WS_NO_TICKET_CLOSE_CODE;
+    const data = await response.json();
+    return typeof data?.ticket === "string" ? data.ticket : WS_NO_TICKET_CLOSE_CODE;
+  } catch {
+    return WS_NO_TICKET_CLOSE_CODE;
+  }
+}
+
 function handleFrame(frame) {
   if (!frame || typeof frame !== "object") return;
   if (frame.type === "reply") {
@@ -855,8 +890,6 @@ function handleFrame(frame) {
     clearError();
     if (frame.erased === true) forgetHere(frame.messages);
     else showBotMessages(frame.messages, frame.language);
-  } else if (frame.type === "session") {
-    rememberToken(frame.token);
   } else if (frame.type === "push") {
     showBotMessages(frame.messages, frame.language);
   } else if (frame.type === "error") {
