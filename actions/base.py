@@ -441,6 +441,14 @@ class CoachValidation(_KindOnFailure, FormValidationAction, abc.ABC):  # type: i
             if changed is not None:
                 return changed
         rest = answers.correction(text)
+        if rest is not None and reads_as_question(rest) and not self.question_slots:
+            # "actually, what does confidence mean?": a question, not a new answer to this
+            # question or the last; nothing changes, and the question is asked again.
+            logger.info("form %s: a question after a correction word", self.form_name())
+            say_reply(
+                dispatcher, conversation.reply("question_not_answer", tracker_language(tracker))
+            )
+            return await self.finish([SlotSet(requested, None)], dispatcher, tracker, domain)
         if rest is not None:
             return await self.correct(requested, rest, dispatcher, tracker, domain)
         return None
