@@ -57,6 +57,21 @@ def _public_url() -> str | None:
     return raw
 
 
+def _bot_api_url(name: str) -> str | None:
+    """A self-hosted Bot API server's address (`TELEGRAM_API_BASE_URL`, `..._FILE_URL`): an
+    http(s) URL ending where python-telegram-bot appends the token, such as
+    http://127.0.0.1:8081/bot (or .../file/bot); None for Telegram's own."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"{name} must be an http:// or https:// URL, e.g. http://127.0.0.1:8081/bot"
+        )
+    return raw
+
+
 def _days(name: str, default: float) -> float:
     raw = os.environ.get(name, str(default))
     try:
@@ -119,6 +134,10 @@ class Settings:
     portal_trusted_proxies: tuple[str, ...] = ()
     # A web chat session ends after this many days without use; each use renews it.
     web_session_idle_days: float = 30.0
+    # A self-hosted Bot API server (telegram-bot-api), e.g. to keep traffic inside the
+    # network; None is Telegram's own (https://api.telegram.org/bot, .../file/bot).
+    telegram_api_base_url: str | None = None
+    telegram_api_file_url: str | None = None
 
     def __post_init__(self) -> None:
         check_telegram(self)
@@ -148,6 +167,8 @@ class Settings:
             web_session_idle_days=_days("WEB_SESSION_IDLE_DAYS", 30.0),
             reuse_port=os.environ.get("GATEWAY_REUSE_PORT") == "1",
             telegram_poll=os.environ.get("TELEGRAM_POLL", "1") != "0",
+            telegram_api_base_url=_bot_api_url("TELEGRAM_API_BASE_URL"),
+            telegram_api_file_url=_bot_api_url("TELEGRAM_API_FILE_URL"),
         )
 
     @property

@@ -62,6 +62,7 @@ class RecordingRequest(BaseRequest):
     """A Bot API that answers like Telegram and records every call; scripted failures first."""
 
     calls: list[Call] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)  # every URL the bot asked for, in order
     # method -> answers to give before the normal one: (HTTP status, body) or an exception
     scripted: dict[str, list[tuple[int, dict[str, Any]] | Exception]] = field(default_factory=dict)
     pending_updates: list[dict[str, Any]] = field(default_factory=list)
@@ -97,6 +98,7 @@ class RecordingRequest(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
+        self.urls.append(url)
         params = dict(request_data.parameters) if request_data is not None else {}
         files: dict[str, bytes] = {}
         if request_data is not None and request_data.contains_files:

@@ -160,6 +160,41 @@ async def test_no_token_means_no_channel(aiohttp_client: Any, settings: Settings
     assert (await client.post("/telegram/webhook", json={})).status == 404
 
 
+async def test_a_self_hosted_bot_api_server_gets_every_call(
+    aiohttp_client: Any, settings: Settings
+) -> None:
+    """TELEGRAM_API_BASE_URL: NHS IT's own telegram-bot-api server, not api.telegram.org."""
+    local = dataclasses.replace(
+        settings,
+        telegram_api_base_url="http://127.0.0.1:8081/bot",
+        telegram_api_file_url="http://127.0.0.1:8081/file/bot",
+    )
+    bot_api = RecordingRequest()
+    client = await webhook_client(aiohttp_client, local, bot_api)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    response = await client.post("/telegram/webhook", json=update_json("text"), headers=headers)
+    assert response.status == 200
+    await eventually(lambda: bool(bot_api.sent("sendMessage")))
+    assert {"getMe", "setMyCommands", "setWebhook", "sendMessage"} <= {
+        c.method for c in bot_api.calls
+    }
+    assert bot_api.urls and all(
+        url.startswith(f"http://127.0.0.1:8081/bot{TOKEN}/") for url in bot_api.urls
+    ), bot_api.urls
+
+
+@pytest.mark.parametrize("bad", ["ftp://bots.example/bot", "127.0.0.1:8081/bot", "http:///bot"])
+def test_a_bot_api_address_that_is_not_a_url_refuses_to_start(
+    monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    for name in ("TELEGRAM_API_BASE_URL", "TELEGRAM_API_FILE_URL"):
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env()
+        monkeypatch.delenv(name)
+
+
 @pytest.mark.parametrize(
     ("changes", "problem"),
     [

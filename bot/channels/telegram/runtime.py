@@ -86,14 +86,25 @@ class OrderedPerChat(BaseUpdateProcessor):
         """Nothing to close."""
 
 
-def build_application(token: str, request: BaseRequest | None = None) -> TelegramApp:
-    """An Application with no Updater; `request` replaces the HTTP client (tests use a fake)."""
+def build_application(
+    token: str,
+    request: BaseRequest | None = None,
+    *,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+) -> TelegramApp:
+    """An Application with no Updater; `request` replaces the HTTP client (tests use a fake).
+    `base_url` and `base_file_url` point it at a self-hosted Bot API server."""
     builder = (
         Application.builder()
         .token(token)
         .updater(None)
         .concurrent_updates(OrderedPerChat(CONCURRENT_UPDATES))
     )
+    if base_url is not None:
+        builder = builder.base_url(base_url)
+    if base_file_url is not None:
+        builder = builder.base_file_url(base_file_url)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application: TelegramApp = builder.build()
@@ -156,7 +167,12 @@ def telegram_ctx(request: BaseRequest | None = None) -> Any:
     async def run(app: web.Application) -> AsyncIterator[None]:
         settings, services = app[SETTINGS], app[SERVICES]
         assert settings.telegram_bot_token is not None
-        application = build_application(settings.telegram_bot_token, request)
+        application = build_application(
+            settings.telegram_bot_token,
+            request,
+            base_url=settings.telegram_api_base_url,
+            base_file_url=settings.telegram_api_file_url,
+        )
         outbox = TelegramOutbox(application.bot, settings.database_url)
         channel = TelegramChannel(
             services.turns, outbox, settings.database_url, store_data_rights()
