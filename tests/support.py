@@ -11,7 +11,7 @@ import subprocess
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,28 @@ class WebChat:
     def sender_id(self) -> str:
         """The server-chosen sender id inside the token."""
         return self.token.rpartition(".")[0]
+
+
+class Clock:
+    """A clock the test moves: the gateway's web sessions and tickets read it (`CLOCK`)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def clocked_client(aiohttp_client: Any, settings: Settings, clock: Clock) -> TestClient:
+    """The real gateway app, on the test's clock."""
+    from bot.app_keys import CLOCK
+    from bot.gateway import init_app
+
+    app = init_app(settings)
+    tick: Callable[[], float] = clock
+    app[CLOCK] = tick
+    result: TestClient = await aiohttp_client(app)
+    return result
 
 
 async def socket_ticket(http: Any, url: str, token: str) -> str:

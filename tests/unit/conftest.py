@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
+from redis.asyncio import Redis
 
 from bot.config import Settings
+from bot.coordination import connect
 from tests.support import gateway_settings
 
 
@@ -13,3 +17,11 @@ def settings(sqlite_url: str) -> Settings:
     """Settings whose engine and action server ports have nobody listening: the engine is down.
     The `client` fixture (tests/conftest.py) is the real gateway app built from them."""
     return gateway_settings(sqlite_url)
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    """A client of the test Redis, as one gateway process has."""
+    client = connect(redis_url)
+    yield client
+    await client.aclose()

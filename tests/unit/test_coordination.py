@@ -25,13 +25,6 @@ pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = connect(redis_url)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
 async def other_redis(redis_url: str) -> AsyncIterator[Redis]:
     """A second connection, as another gateway process would have."""
     client = connect(redis_url)

@@ -14,19 +14,11 @@ import pytest
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.coordination import connect
 from bot.endpoints import RASA_LOCK_KEY_PREFIX
 from bot.engine_routing import EngineRouter, release_stale_lock, rendezvous_order
 from bot.stack import free_port
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = connect(redis_url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -5,39 +5,20 @@ since is refused as unknown. Spent tickets are shared through Redis by every gat
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from aiohttp import WSMsgType
 
-from bot.app_keys import CLOCK
 from bot.channels.web import tokens
 from bot.channels.web.routes import TICKET_REFUSED_CLOSE_CODE, UNAUTHORISED_CLOSE_CODE
 from bot.config import Settings
 from bot.coordination import RedisTickets, connect
-from bot.gateway import init_app
 from bot.store import data_rights
 from bot.store.db import unit_of_work
-from tests.support import SECRET, TestClient, socket_ticket
+from tests.support import SECRET, Clock, TestClient, clocked_client, socket_ticket
 
 TICKETS = "/api/socket-tickets"
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def _client(aiohttp_client: Any, settings: Settings, clock: Clock) -> TestClient:
-    app = init_app(settings)
-    tick: Callable[[], float] = clock
-    app[CLOCK] = tick
-    result: TestClient = await aiohttp_client(app)
-    return result
 
 
 async def _start(client: TestClient) -> str:
@@ -62,7 +43,7 @@ async def _open(client: TestClient, ticket: str) -> tuple[int | None, dict[str, 
 
 async def test_a_ticket_opens_one_socket_once(aiohttp_client: Any, settings: Settings) -> None:
     clock = Clock(1_900_000_000.0)
-    client = await _client(aiohttp_client, settings, clock)
+    client = await clocked_client(aiohttp_client, settings, clock)
     token = await _start(client)
     response = await client.post(TICKETS, headers={"Authorization": f"Bearer {token}"})
     assert response.status == 201
@@ -80,7 +61,7 @@ async def test_a_stale_forged_or_foreign_ticket_is_refused(
     aiohttp_client: Any, settings: Settings
 ) -> None:
     clock = Clock(1_900_000_000.0)
-    client = await _client(aiohttp_client, settings, clock)
+    client = await clocked_client(aiohttp_client, settings, clock)
     token = await _start(client)
     sender = tokens.verify(SECRET, token, now=clock.now)
     assert sender is not None
@@ -103,7 +84,7 @@ async def test_a_ticket_needs_a_live_session_and_a_person_still_here(
     aiohttp_client: Any, settings: Settings
 ) -> None:
     clock = Clock(1_900_000_000.0)
-    client = await _client(aiohttp_client, settings, clock)
+    client = await clocked_client(aiohttp_client, settings, clock)
     assert (await client.post(TICKETS)).status == 401
     bogus = {"Authorization": "Bearer web-nobody.1~x"}
     assert (await client.post(TICKETS, headers=bogus)).status == 401

@@ -5,35 +5,16 @@ gateway's clock is set by the test; nothing waits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from bot.app_keys import CLOCK
 from bot.channels.web import tokens
 from bot.channels.web.routes import RENEWAL_HEADER
 from bot.config import Settings
-from bot.gateway import init_app
 from bot.store import people
 from bot.store.db import unit_of_work
-from tests.support import SECRET, TestClient
+from tests.support import SECRET, Clock, TestClient, clocked_client
 
 DAY = 24 * 3600.0
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def _client(aiohttp_client: Any, settings: Settings, clock: Clock) -> TestClient:
-    app = init_app(settings)
-    tick: Callable[[], float] = clock
-    app[CLOCK] = tick
-    result: TestClient = await aiohttp_client(app)
-    return result
 
 
 async def _start(client: TestClient) -> str:
@@ -51,7 +32,7 @@ async def test_an_expired_session_is_refused_kindly_and_the_data_is_kept(
     aiohttp_client: Any, settings: Settings
 ) -> None:
     clock = Clock(1_900_000_000.0)
-    client = await _client(aiohttp_client, settings, clock)
+    client = await clocked_client(aiohttp_client, settings, clock)
     token = await _start(client)
     sender = tokens.verify(SECRET, token, now=clock.now)
     assert sender is not None
@@ -73,7 +54,7 @@ async def test_an_expired_session_is_refused_kindly_and_the_data_is_kept(
 
 async def test_using_a_session_renews_it(aiohttp_client: Any, settings: Settings) -> None:
     clock = Clock(1_900_000_000.0)
-    client = await _client(aiohttp_client, settings, clock)
+    client = await clocked_client(aiohttp_client, settings, clock)
     token = await _start(client)
     fresh = await client.get("/api/my-data", headers=_bearer(token))
     assert fresh.status == 200 and RENEWAL_HEADER not in fresh.headers  # not every turn
@@ -92,7 +73,7 @@ async def test_asking_for_a_socket_ticket_renews_the_session(
     """A widget that only ever talks over its socket still keeps its session open: each
     socket starts with a ticket request, which renews the token like any other use."""
     clock = Clock(1_900_000_000.0)
-    client = await _client(aiohttp_client, settings, clock)
+    client = await clocked_client(aiohttp_client, settings, clock)
     token = await _start(client)
     clock.now += 10 * DAY
     response = await client.post("/api/socket-tickets", headers=_bearer(token))
