@@ -48,6 +48,7 @@ from bot.feedback import ratings
 from bot.goals import checkins, corrections, parse, prefill, readback
 from bot.goals import replies as goals_replies
 from bot.logs import pseudonym
+from bot.safety import AFTER_NO_KEY
 from bot.store import ask3, goals
 from bot.store.people import CONSENT_GIVEN
 from bot.teachback import flow
@@ -596,6 +597,10 @@ class ActionUnderstandFallback(CoachAction):
             found = await self._about_plans(dispatcher, tracker, text, domain)
             if found is not None:
                 return found
+        if (_latest_user_event(tracker).get("metadata") or {}).get(AFTER_NO_KEY):
+            # The safety net has just answered these words; no "sorry" on top of it.
+            dispatcher.utter_message(response="utter_what_next")
+            return []
         dispatcher.utter_message(response="utter_default")
         return []
 

@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from bot.coordination import LocalGate, LocalReplay, ReplayMemory, SenderGate
 from bot.engine_client import BotMessage, Engine, EngineUnavailable
 from bot.logs import pseudonym
 from bot.ratelimit import RateLimiter, message_limiter
+from bot.safety import AFTER_NO_KEY
 from bot.safety.net import SafetyNet
 from bot.scheduling.times import aware
 from bot.store import data_rights, people
@@ -40,6 +42,8 @@ MAX_MESSAGE_CHARS = 2000
 SAFETY_PAUSE = "/safety_pause"
 # After a timed-out turn: the engine's own 30 s timeout, and some.
 STILL_WORKING_GRACE = timedelta(seconds=40)
+# On the message that raised a safety question, sent on after the patient said "no".
+AFTER_SAFETY_NO: Mapping[str, object] = {AFTER_NO_KEY: True}
 
 
 def system_reply(key: str, language: str) -> BotMessage:
@@ -160,11 +164,13 @@ class TurnService:
             if safety.pause:
                 return [*safety.replies, *await self._pause_activity(sender_id, channel)]
             return safety.replies
-        lead: list[BotMessage] = []
         if safety is not None and safety.go_on_with is not None:
-            lead, text = safety.replies, safety.go_on_with
-            reason = invalid_text_reason(text)
-        return [*lead, *await self._limited_turn(sender_id, channel, text, reason, turn_id)]
+            text = safety.go_on_with
+            after = await self._limited_turn(
+                sender_id, channel, text, invalid_text_reason(text), turn_id, AFTER_SAFETY_NO
+            )
+            return [*safety.replies, *after]
+        return await self._limited_turn(sender_id, channel, text, reason, turn_id)
 
     async def _pause_activity(self, sender_id: str, channel: str) -> list[BotMessage]:
         """Tell the engine a safety alert interrupted the person; its question, if any.
@@ -183,7 +189,13 @@ class TurnService:
             return []
 
     async def _limited_turn(
-        self, sender_id: str, channel: str, text: str, reason: str | None, turn_id: str
+        self,
+        sender_id: str,
+        channel: str,
+        text: str,
+        reason: str | None,
+        turn_id: str,
+        marks: Mapping[str, object] | None = None,
     ) -> list[BotMessage]:
         """The length and rate limits, then the engine."""
         if reason is not None:
@@ -197,7 +209,7 @@ class TurnService:
             return [system_reply("my_data_download", await self.language_of(sender_id))]
         if text in offline_rights.PAYLOADS:
             return await self._carry_out_right(sender_id, channel, text)
-        return await self._turn(sender_id, channel, text, turn_id)
+        return await self._turn(sender_id, channel, text, turn_id, marks)
 
     async def _carry_out_right(
         self, sender_id: str, channel: str, payload: str
@@ -227,7 +239,12 @@ class TurnService:
         return system_reply("engine_unavailable", language)
 
     async def _send(
-        self, sender_id: str, text: str, channel: str, turn_id: str
+        self,
+        sender_id: str,
+        text: str,
+        channel: str,
+        turn_id: str,
+        marks: Mapping[str, object] | None = None,
     ) -> list[BotMessage]:
         """One turn to the engine, with its id on the user event, so a lost answer is found.
 
@@ -235,7 +252,8 @@ class TurnService:
         engine (its tracker store or lock store was away): no messages and no such turn in
         the tracker is a turn the engine did not take.
         """
-        replies = await self.engine.send(sender_id, text, {"channel": channel, "turn": turn_id})
+        metadata = {**(marks or {}), "channel": channel, "turn": turn_id}
+        replies = await self.engine.send(sender_id, text, metadata)
         if replies:
             return replies
         taken: list[BotMessage] | None = await self._db(
@@ -246,13 +264,18 @@ class TurnService:
         return taken
 
     async def _turn(
-        self, sender_id: str, channel: str, text: str, turn_id: str
+        self,
+        sender_id: str,
+        channel: str,
+        text: str,
+        turn_id: str,
+        marks: Mapping[str, object] | None = None,
     ) -> list[BotMessage]:
         earlier = await self._deliver_kept(sender_id)
         if earlier is None:
             return [await self._away(sender_id, channel, text, turn_id)]
         try:
-            replies = await self._send(sender_id, text, channel, turn_id)
+            replies = await self._send(sender_id, text, channel, turn_id, marks)
         except EngineUnavailable as exc:
             if not exc.still_working and offline_rights.requested(text):
                 return [*earlier, await self._away(sender_id, channel, text, turn_id)]

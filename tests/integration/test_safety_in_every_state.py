@@ -74,3 +74,26 @@ def test_inside_each_form(live_stack: LocalStack, dialogue: str, language: str) 
     assert rows_mentioning(live_stack.database_url, f"zq{marker}") == []
     # The coach goes on answering afterwards, in the patient's language.
     assert said(conversation.say("help"), "utter_help", language)
+
+
+# Words that raise the direct question and that the dialogue cannot place on their own.
+QUESTIONED = {"en": "cant breathe properly", "cy": "methu anadlu"}
+NO = {"en": "no", "cy": "na"}
+
+
+@pytest.mark.parametrize("language", ["en", "cy"])
+def test_no_to_the_question_carries_on_without_a_sorry(
+    live_stack: LocalStack, language: str
+) -> None:
+    """After "no", the words that raised the question go on to the dialogue; when it cannot
+    place them, the patient is asked what next, not told "sorry, I didn't understand" just
+    after the safety net answered them."""
+    conversation = agreed(live_stack, language)
+    before = len(flags_of(live_stack))
+    question = conversation.say(QUESTIONED[language])
+    assert question[-1]["text"].endswith("?"), texts(question)
+    reply = conversation.say(NO[language])
+    assert "999" in reply[0]["text"] and "111" in reply[0]["text"], texts(reply)
+    assert not said(reply, "utter_default", language), texts(reply)
+    assert said(reply, "utter_what_next", language), texts(reply)
+    assert flags_of(live_stack)[before:] == []  # "no" raises no flag
