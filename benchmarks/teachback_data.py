@@ -33,6 +33,8 @@ from bot.language.embeddings import Kind, Matrix
 OWN = ROOT / "tests" / "data" / "teachback_answers.jsonl"
 DEV = ROOT.parent / "shared" / "benchmarks" / "blind-dev" / "teachback_dev.jsonl"
 FRESH = ROOT / "tests" / "data" / "teachback_fresh.jsonl"
+# The third blind set (2026-12-03, 360 answers, 110 on four new topics), report only.
+BLIND3 = ROOT / "tests" / "data" / "teachback_blind3.jsonl"
 SEMEVAL = ROOT.parent / "shared" / "benchmarks" / "semeval2013"
 HELD_OUT_CHUNKS = 8
 SEMEVAL_TRAIN = ("beetle_train", "scientsbank_train")
@@ -107,12 +109,12 @@ def dev_set() -> tuple[list[Item], list[Item]]:
     )
 
 
-def fresh_set() -> list[Item]:
-    """The fresh blind set (report only)."""
-    rows = read_jsonl(FRESH)
+def fresh_set(path: Path = FRESH, name: str = "fresh") -> list[Item]:
+    """A blind set written before any tuning on it (report only)."""
+    rows = read_jsonl(path)
     return [
         Item(
-            set="fresh-new-topic" if r["new_topic"] else "fresh",
+            set=f"{name}-new-topic" if r["new_topic"] else name,
             id=str(r["id"]),
             group=str(r["chunk_id"]),
             lang=str(r["lang"]),

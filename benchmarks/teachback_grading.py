@@ -45,6 +45,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from benchmarks.teachback_data import (
+    BLIND3,
     SEMEVAL_TEST,
     SEMEVAL_TRAIN,
     Item,
@@ -235,6 +236,10 @@ def main() -> None:
         sets["fresh (existing topics)"] = [i for i in fresh if i.set == "fresh"]
         sets["fresh (new topics)"] = [i for i in fresh if i.set == "fresh-new-topic"]
         sets["fresh (all)"] = fresh
+        third = fresh_set(BLIND3, "blind3")
+        sets["third blind set (existing topics)"] = [i for i in third if i.set == "blind3"]
+        sets["third blind set (new topics)"] = [i for i in third if i.set != "blind3"]
+        sets["third blind set (all)"] = third
     print(GOALS)
     for name, items in sets.items():
         results = grade(items, store)
