@@ -14,9 +14,14 @@ Sets, each reported apart and with English and Welsh apart:
   bleeding, infection and sepsis, self-harm and suicide, idioms and jokes), never trained on.
 - **fresh**: `tests/data/safety/redflags_fresh.jsonl`, written blind by a helper who never saw
   the code, before any tuning; never trained on.
-- **second blind set**: `tests/data/safety/redflags_blind2.jsonl`, 900 messages (450 English,
+- **second blind set**: `data/safety/exemplars/blind2.jsonl`, 900 messages (450 English,
   450 Welsh; 600 hard look-alikes and ordinary chat, 300 dangers in everyday words), written
-  the same way on 2026-12-02; never trained on.
+  the same way on 2026-12-02, reported untouched then, and in the bank since 2026-12-03, so
+  scored out of fold.
+- **third blind set**: `tests/data/safety/redflags_blind3.jsonl`, 640 messages (320 English,
+  320 Welsh; 320 look-alikes, 320 dangers over more signs: meningitis, vision loss, GI
+  bleeding, pregnancy, carbon monoxide, choking...), written the same way on 2026-12-03 and
+  reported untouched before any change it could have informed; never trained on.
 - **ordinary**: every NLU example (`data/nlu`, `tests/nlu`), every teach-back answer under
   `tests/data/` and in the blind dev set: none should get a safety reply.
 
@@ -65,8 +70,8 @@ FOLDS = 5
 FRESH_SETS = (
     ("fresh (blind, never trained)", ROOT / "tests" / "data" / "safety" / "redflags_fresh.jsonl"),
     (
-        "second blind set (never trained)",
-        ROOT / "tests" / "data" / "safety" / "redflags_blind2.jsonl",
+        "third blind set (never trained)",
+        ROOT / "tests" / "data" / "safety" / "redflags_blind3.jsonl",
     ),
 )
 GROUP_SIMILARITY = 0.92
@@ -320,44 +325,55 @@ def fit(config: Settings) -> None:
     ordinary_readings = full.read_vectors(vectors, ordinary_rules, [r.text for r in ordinary])
     print(f"bank {len(bank)}; ordinary messages not in the bank {len(ordinary)}")
     print(
-        "alert ask share | caught em/dis/urg en | cy | right cat em/dis | FA look-alike | FA ordinary"
+        "alert ask share overrule | caught em/dis/urg en | cy | right cat em/dis | FA look-alike"
+        " | FA ordinary"
     )
-    for share in (0.2, 0.3, 0.4):
-        for alert_at in (0.6, 0.7, 0.8, 0.9):
-            for ask_at in (0.3, 0.4, 0.5, 0.6, 0.7):
-                if ask_at >= alert_at:
-                    continue
-                c = replace(config, alert_at=alert_at, ask_at=ask_at, emergency_share=share)
-                found = [
-                    decide(r, replace(s, emergency_share=share), c)
-                    for r, s in zip(oof.rules, oof.readings, strict=True)
+    levels = [
+        (share, overrule, alert_at, ask_at)
+        for share in (0.2, 0.3)
+        for overrule in (1.01, 0.9, 0.8)  # 1.01: the semantic layer never overrules the rules
+        for alert_at in (0.7, 0.8, 0.9)
+        for ask_at in (0.4, 0.5, 0.6, 0.7)
+        if ask_at < alert_at
+    ]
+    for share, overrule, alert_at, ask_at in levels:
+        c = replace(
+            config,
+            alert_at=alert_at,
+            ask_at=ask_at,
+            emergency_share=share,
+            overrule_at=overrule,
+        )
+        found = [
+            decide(r, replace(s, emergency_share=share), c)
+            for r, s in zip(oof.rules, oof.readings, strict=True)
+        ]
+        parts = []
+        for lang in ("en", "cy"):
+            rec = []
+            for cat in CATEGORIES:
+                w = [
+                    f
+                    for r, f in zip(rows, found, strict=True)
+                    if r.lang == lang and r.expect == cat
                 ]
-                parts = []
-                for lang in ("en", "cy"):
-                    rec = []
-                    for cat in CATEGORIES:
-                        w = [
-                            f
-                            for r, f in zip(rows, found, strict=True)
-                            if r.lang == lang and r.expect == cat
-                        ]
-                        rec.append(f"{sum(f.alarming for f in w) / max(1, len(w)):.3f}")
-                    parts.append("/".join(rec))
-                right = []
-                for cat in ("emergency", "distress"):
-                    w = [f for r, f in zip(rows, found, strict=True) if r.expect == cat]
-                    right.append(f"{sum(got_category(f) == cat for f in w) / max(1, len(w)):.2f}")
-                benign = [f for r, f in zip(rows, found, strict=True) if r.expect == "none"]
-                fa = sum(f.alarming for f in benign) / len(benign)
-                od = [
-                    decide(rl, replace(rd, emergency_share=share), c)
-                    for rl, rd in zip(ordinary_rules, ordinary_readings, strict=True)
-                ]
-                ofa = sum(f.alarming for f in od) / max(1, len(od))
-                print(
-                    f"{alert_at:.2f} {ask_at:.2f} {share:.1f} | {' | '.join(parts)} | "
-                    f"{'/'.join(right)} | {fa:.3f} | {ofa:.4f}"
-                )
+                rec.append(f"{sum(f.alarming for f in w) / max(1, len(w)):.3f}")
+            parts.append("/".join(rec))
+        right = []
+        for cat in ("emergency", "distress"):
+            w = [f for r, f in zip(rows, found, strict=True) if r.expect == cat]
+            right.append(f"{sum(got_category(f) == cat for f in w) / max(1, len(w)):.2f}")
+        benign = [f for r, f in zip(rows, found, strict=True) if r.expect == "none"]
+        fa = sum(f.alarming for f in benign) / len(benign)
+        od = [
+            decide(rl, replace(rd, emergency_share=share), c)
+            for rl, rd in zip(ordinary_rules, ordinary_readings, strict=True)
+        ]
+        ofa = sum(f.alarming for f in od) / max(1, len(od))
+        print(
+            f"{alert_at:.2f} {ask_at:.2f} {share:.1f} {overrule:.2f} | {' | '.join(parts)} | "
+            f"{'/'.join(right)} | {fa:.3f} | {ofa:.4f}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -5,8 +5,10 @@
 - The semantic layer (`bot.safety.semantic`) reads the message's meaning against a bank
   of labelled exemplars, with the rules' reading as part of its evidence.
 
-The decision, in order: an emergency or distress alert from the rules stands; so does a
-question from the rules (a sign they read as recent, bare or ambiguous: "I had chest pain
+The decision, in order: a sign the rules matched in a message of some words that the
+semantic layer is sure is only a mention (its chance of "none" at or above `overrule_at`:
+television, the past, a teach-back explanation) is not a red flag; otherwise an emergency
+or distress alert from the rules stands; so does a question from the rules (a sign they read as recent, bare or ambiguous: "I had chest pain
 this morning"); a chance of danger at or above the semantic layer's alert level alerts in
 its category; an urgent alert from the rules stands; a chance in the middle band asks the
 direct yes/no question; anything else is not a red flag.
@@ -71,7 +73,8 @@ class Assessment:
 
 
 NONE = Assessment("none")
-NOTHING_READ = Reading({"none": 1.0}, None)
+# No reading (a message of times and numbers only): no danger, and nothing to overrule.
+NOTHING_READ = Reading({}, None)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 ANSWER_WORDS = ROOT / "data" / "safety" / "answer_words.yml"
 
@@ -102,8 +105,20 @@ def _semantic(action: Action, reading: Reading, lang: str | None) -> Assessment:
     return Assessment(action, category, sign, lang, "semantic")
 
 
+def overruled(reading: Reading, config: Settings) -> bool:
+    """Whether the semantic layer is sure enough that a message the rules matched is a
+    mention, not a report ("watching Casualty, someone's having a heart attack"): only on a
+    message with context to weigh, never a bare sign ("hypo", "chest pain")."""
+    return (
+        reading.words >= config.overrule_words
+        and reading.chances.get("none", 0.0) >= config.overrule_at
+    )
+
+
 def decide(rules: RuleReading, reading: Reading, config: Settings) -> Assessment:
     """One decision from the two layers' readings (see the module's docstring)."""
+    if rules.action != "none" and overruled(reading, config):
+        return NONE
     if rules.action == "alert" and rules.category in ("emergency", "distress"):
         return Assessment("alert", rules.category, rules.sign, rules.lang, "rules")
     lang = rules.lang if rules.sign else reading.lang
@@ -121,9 +136,7 @@ def decide(rules: RuleReading, reading: Reading, config: Settings) -> Assessment
 def assess(text: str) -> Assessment:
     """Decide whether a message is a red flag, and what to do about it."""
     rules = read_rules(text)
-    if (rules.action == "alert" and rules.category in ("emergency", "distress")) or not (
-        has_words(text)
-    ):
+    if not has_words(text):
         return decide(rules, NOTHING_READ, model().config)
     layer = model()
     return decide(rules, layer.read(text, rules), layer.config)

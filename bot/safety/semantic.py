@@ -31,6 +31,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -70,6 +71,7 @@ LABEL_NAMES: dict[str, Label] = {
     "none": "none",
 }
 Vector = npt.NDArray[np.float64]
+_WORDS = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class Settings:
     alert_at: float
     ask_at: float
     emergency_share: float
+    overrule_at: float
+    overrule_words: int
     neighbours: int
     hidden: int
     l2: float
@@ -110,6 +114,7 @@ class Reading:
     sign: str | None
     lang: str | None = None
     emergency_share: float = 0.3
+    words: int = 0  # the message's words: a bare sign ("hypo") has no context to weigh
 
     @property
     def danger(self) -> float:
@@ -330,11 +335,12 @@ class SemanticModel:
         v = np.asarray(vectors, dtype=np.float64).reshape(len(texts), -1)
         rows = np.vstack([rule_features(r, t) for r, t in zip(rules, texts, strict=True)])
         readings = []
-        for vector, row in zip(v, self.chances_of(v, rows), strict=True):
+        for vector, row, text in zip(v, self.chances_of(v, rows), texts, strict=True):
             chances: dict[str, float] = {label: float(row[i]) for i, label in enumerate(LABELS)}
             category = Reading(chances, None, None, self.config.emergency_share).category
             sign, lang = self._neighbours(vector, category)
-            readings.append(Reading(chances, sign, lang, self.config.emergency_share))
+            words = len(_WORDS.findall(text))
+            readings.append(Reading(chances, sign, lang, self.config.emergency_share, words))
         return readings
 
     def read_vector(self, vector: Matrix, rules: RuleReading, text: str) -> Reading:
