@@ -153,3 +153,21 @@ def test_headline_figures_on_the_fresh_blind_set(figures: list[str]) -> None:
     assert rate["self_harm_or_suicidal"] >= 0.95
     assert rate["urgent"] >= 0.9
     assert rate["benign"] <= 0.3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Watching Casualty and someone's having a heart attack, they made it look so dramatic",
+        "Saw a footballer collapse on telly, they restarted his heart on the pitch. Amazing",
+    ],
+)
+def test_a_sign_the_rules_match_in_a_mention_is_not_a_red_flag(text: str) -> None:
+    """The rules match the sign; the semantic layer is sure it is only a mention."""
+    assert read(text).action == "alert"
+    assert assess(text).action == "none"
+
+
+@pytest.mark.parametrize("text", ["hypo", "chest pain", "my husband is having a heart attack"])
+def test_a_bare_sign_or_a_report_is_never_overruled(text: str) -> None:
+    assert assess(text).alarming
