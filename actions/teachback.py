@@ -23,10 +23,12 @@ from actions.base import (
     CoachAction,
     CoachValidation,
     language_named,
+    reads_as_question,
     run_in_store,
     tracker_language,
 )
 from bot.content.teachback import KeyPoint, Module, find_module, load_dialogue, servable
+from bot.conversation import answers
 from bot.logs import pseudonym
 from bot.teachback import flow, grader
 
@@ -201,6 +203,16 @@ class ValidateTeachbackForm(CoachValidation):
         # Issue 17: the widget's language button mid-module sends a payload; the loop
         # understands the language's name.
         text = language_named(tracker) or text
+        rest = answers.correction(text)
+        if rest is not None and reads_as_question(rest):
+            # "actually, what's a spacer?": a question, not an explanation; not graded or
+            # kept, and the same part is asked again.
+            logger.info("teach-back: a question after a correction word")
+            _say(
+                dispatcher,
+                load_dialogue().say("question_not_explanation", tracker_language(tracker)),
+            )
+            return {ANSWER_SLOT: None}
         outcome = await run_in_store(lambda session: flow.handle_answer(session, sender_id, text))
         language = tracker_language(tracker)
         logger.info("teach-back answer from %s: %s", pseudonym(sender_id), outcome.kind)
