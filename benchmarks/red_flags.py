@@ -22,8 +22,14 @@ Sets, each reported apart and with English and Welsh apart:
   320 Welsh; 320 look-alikes, 320 dangers over more signs: meningitis, vision loss, GI
   bleeding, pregnancy, carbon monoxide, choking...), written the same way on 2026-12-03 and
   reported untouched before any change it could have informed; never trained on.
+- **feelings set**: `tests/data/safety/feelings_blind4.jsonl`, 299 messages written the same
+  way on 2026-12-03: ordinary low mood (140, benign), explanations of a self-care plan that
+  name warning signs as conditions (100, benign), and low mood with thoughts of not living
+  (60). Never trained on: adding it to the bank lowered false alarms but lost suicidal
+  messages on the third blind set, so it stayed a test set (see the issue 15 notes).
 - **ordinary**: every NLU example (`data/nlu`, `tests/nlu`), every teach-back answer under
-  `tests/data/` and in the blind dev set: none should get a safety reply.
+  `tests/data/` (the third blind teach-back set among them) and in the blind dev set: none
+  should get a safety reply.
 
 An alert or a question counts as caught. The right category is the alert's category, or
 for a question, the category of the danger it asks about. Out of fold: the bank is cut
@@ -73,6 +79,10 @@ FRESH_SETS = (
         "third blind set (never trained)",
         ROOT / "tests" / "data" / "safety" / "redflags_blind3.jsonl",
     ),
+    (
+        "feelings set (blind, never trained)",
+        ROOT / "tests" / "data" / "safety" / "feelings_blind4.jsonl",
+    ),
 )
 GROUP_SIMILARITY = 0.92
 
@@ -108,7 +118,11 @@ def ordinary_messages() -> list[Row]:
             for line in str(item.get("examples", "")).splitlines():
                 if line.startswith("- "):
                     texts.append((_strip_entities(line[2:]), "en"))
-    answers = [ROOT / "tests" / "data" / "teachback_answers.jsonl", SHARED / "teachback_dev.jsonl"]
+    answers = [
+        ROOT / "tests" / "data" / "teachback_answers.jsonl",
+        ROOT / "tests" / "data" / "teachback_blind3.jsonl",
+        SHARED / "teachback_dev.jsonl",
+    ]
     for path in answers:
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():

@@ -18,11 +18,13 @@ second process does not pay for them again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import logging
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -61,6 +63,16 @@ def _engine() -> _Engine:
     engine: _Engine = E5()
     log.info("sentence-embedding model loaded")
     return engine
+
+
+@contextlib.contextmanager
+def all_cores_for_numpy() -> Iterator[None]:
+    """numpy on every core for a while (fitting a model on a bank), then back to the one
+    BLAS thread that serving messages needs (see `_engine`)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=os.cpu_count() or 1, user_api="blas"):
+        yield
 
 
 @functools.cache

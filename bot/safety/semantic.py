@@ -45,7 +45,13 @@ import yaml
 
 from bot.config import CACHE_DIR as SHARED_CACHE
 from bot.config import ROOT
-from bot.language.embeddings import Matrix, cached_embeddings, embed, model_fingerprint
+from bot.language.embeddings import (
+    Matrix,
+    all_cores_for_numpy,
+    cached_embeddings,
+    embed,
+    model_fingerprint,
+)
 from bot.language.normalise import normalise
 from bot.safety.rules import VETOES, RuleReading, cues
 from bot.safety.rules import read as read_rules
@@ -318,8 +324,9 @@ class SemanticModel:
         v = np.asarray(vectors, dtype=np.float64)
         labels = np.array([LABELS.index(e.label) for e in bank], dtype=np.int64)
         scaling = Scaling(v.mean(axis=0), v.std(axis=0) + 1e-6)
-        near = proximity(v, v, labels, leave_out=True)
-        network = fit_network(features(v, near, rule_rows, scaling, config), labels, config)
+        with all_cores_for_numpy():
+            near = proximity(v, v, labels, leave_out=True)
+            network = fit_network(features(v, near, rule_rows, scaling, config), labels, config)
         return cls(network, scaling, v, labels, bank, config)
 
     def chances_of(self, vectors: Matrix | Vector, rule_rows: Vector) -> Vector:
