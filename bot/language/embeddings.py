@@ -57,8 +57,9 @@ def _engine() -> _Engine:
     # numpy's OpenBLAS keeps its worker threads spinning for a while after each product,
     # and on two cores they take the core the model's own threads need: the safety net's
     # small products (one message against the bank) made the next message's embedding
-    # three times slower (p95 140 ms a message against 33 ms with one BLAS thread; see
-    # benchmarks/red_flags.py). The products are too small to gain from more threads.
+    # wait: assess() p50 105 ms, p95 182 ms a message, against 40 ms and 81 ms with one
+    # BLAS thread (benchmarks/red_flags.py). The products are too small to gain from more
+    # threads; fitting on a whole bank takes every core (`all_cores_for_numpy`).
     threadpool_limits(limits=1, user_api="blas")
     engine: _Engine = E5()
     log.info("sentence-embedding model loaded")
