@@ -13,9 +13,9 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -126,15 +126,19 @@ def _insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-def claim_update(session: Session, update_id: int) -> bool:
-    """Record an update id; False when it was already recorded (a redelivery)."""
-    statement = (
+def was_handled(session: Session, update_id: int) -> bool:
+    """Whether this update was handled to the end before (a redelivery, even across restarts)."""
+    return session.get(TelegramUpdate, update_id) is not None
+
+
+def mark_handled(session: Session, update_id: int) -> None:
+    """Record an update as handled. Only once it is: an update whose handling a crash cut
+    short is not recorded, so Telegram's redelivery of it is handled, and nothing is lost."""
+    session.execute(
         _insert(session)(TelegramUpdate)
         .values(update_id=update_id, received_at=utcnow())
         .on_conflict_do_nothing()
     )
-    result = cast(CursorResult[Any], session.execute(statement))
-    return result.rowcount == 1
 
 
 def forget_old_updates(session: Session, keep: timedelta = UPDATE_MEMORY) -> None:

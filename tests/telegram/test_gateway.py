@@ -151,6 +151,19 @@ async def test_polling_mode_fetches_updates_and_answers(
     assert (await client.post("/telegram/webhook", json={})).status == 404
 
 
+async def test_polling_confirms_an_update_only_once_it_is_answered(
+    aiohttp_client: Any, settings: Settings
+) -> None:
+    """The offset that lets Telegram forget an update goes out after the reply, so a gateway
+    that dies mid-turn gets the update again when it comes back."""
+    polling = dataclasses.replace(settings, telegram_webhook_url=None, telegram_webhook_secret=None)
+    bot_api = RecordingRequest(pending_updates=[update_json("sticker")])
+    await aiohttp_client(init_app(polling, telegram_request=bot_api))
+    await eventually(lambda: 904512304 in [c.get("offset") for c in bot_api.sent("getUpdates")])
+    calls = [(c.method, c.params.get("offset")) for c in bot_api.calls]
+    assert calls.index(("sendMessage", None)) < calls.index(("getUpdates", 904512304))
+
+
 async def test_no_token_means_no_channel(aiohttp_client: Any, settings: Settings) -> None:
     off = dataclasses.replace(
         settings, telegram_bot_token=None, telegram_webhook_url=None, telegram_webhook_secret=None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -179,6 +180,30 @@ async def test_a_redelivered_update_is_ignored_even_after_a_restart(
     assert engine[0].messages() == ["hello there"]
     assert len(harness.bot_api.sent("sendMessage")) == 1
     assert restarted.bot_api.sent("sendMessage") == []
+
+
+async def test_an_update_cut_short_by_a_crash_is_answered_when_sent_again(
+    harness: Harness, engine: Engine, database: str, http: aiohttp.ClientSession
+) -> None:
+    """A gateway killed mid-turn never finished the update, so Telegram's redelivery of it,
+    after the restart, is answered rather than ignored as already handled."""
+    stuck = asyncio.Event()
+
+    async def never(*_turn: object) -> None:
+        stuck.set()
+        await asyncio.Event().wait()
+
+    slow = await start_harness(database, EngineClient(http, engine[1]))
+    slow.turns.handle = never  # type: ignore[method-assign,assignment]
+    crashed = asyncio.create_task(slow.feed(update_json("text")))
+    await asyncio.wait_for(stuck.wait(), timeout=5)
+    crashed.cancel()  # the process dies here, before any reply
+    await slow.application.shutdown()
+    assert slow.bot_api.sent("sendMessage") == []
+    await harness.feed(update_json("text"))  # Telegram sends it again to the new process
+    assert engine[0].messages() == ["hello there"]
+    [reply] = harness.bot_api.sent("sendMessage")
+    assert reply["text"] == "echo: hello there"
 
 
 async def test_long_replies_are_split_at_sentences_with_the_keyboard_last(

@@ -105,6 +105,7 @@ class TelegramChannel:
         self.outbox = outbox
         self._database_url = database_url
         self._data_rights = data_rights
+        self._in_hand: set[int] = set()  # updates this process is handling now
 
     async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
         def run() -> Any:
@@ -117,6 +118,7 @@ class TelegramChannel:
         """Register the handlers; the order within a group decides which one answers."""
         application.add_handler(TypeHandler(Update, self.only_private_chats), group=-2)
         application.add_handler(TypeHandler(Update, self.only_once), group=-1)
+        application.add_handler(TypeHandler(Update, self.handled), group=1)
         application.add_handler(MessageHandler(filters.UpdateType.EDITED, self.on_edited))
         commands: dict[str, Callable[[Update, Context], Any]] = {
             "start": self.on_start,
@@ -159,10 +161,21 @@ class TelegramChannel:
         raise ApplicationHandlerStop
 
     async def only_once(self, update: Update, _context: Context) -> None:
-        """An update id seen before (a redelivered webhook, even across a restart) is ignored."""
-        if not await self._db(tg_store.claim_update, update.update_id):
+        """An update handled before (a redelivery, even across a restart), or in hand now (a
+        webhook sent again while the first is still being answered), is ignored."""
+        if update.update_id in self._in_hand or await self._db(
+            tg_store.was_handled, update.update_id
+        ):
             log.info("telegram: update %d already handled; ignored", update.update_id)
             raise ApplicationHandlerStop
+        self._in_hand.add(update.update_id)
+
+    async def handled(self, update: Update, _context: Context) -> None:
+        """After every handler: the update is done, so a redelivery of it is ignored."""
+        try:
+            await self._db(tg_store.mark_handled, update.update_id)
+        finally:
+            self._in_hand.discard(update.update_id)
 
     # --- the person behind an update ------------------------------------------------------
 

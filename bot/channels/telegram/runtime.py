@@ -1,8 +1,10 @@
 """The Telegram channel's life inside the gateway: built, started and stopped with the app.
 
 The python-telegram-bot `Application` has no `Updater` of its own (`.updater(None)`):
-updates reach its queue from the webhook route (`TELEGRAM_WEBHOOK_URL` set) or from a small
-long-polling task (only `TELEGRAM_BOT_TOKEN` set), which this module runs and stops.
+updates come from the webhook route (`TELEGRAM_WEBHOOK_URL` set) or from a small
+long-polling task (only `TELEGRAM_BOT_TOKEN` set), which this module runs and stops. Either
+way Telegram is told an update arrived only once it has been handled (`handle`), so an
+update cut short by a crash is sent again, and the handlers ignore one handled before.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import contextlib
 import hmac
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -40,6 +42,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 POLL_TIMEOUT = timedelta(seconds=25)
 MAX_POLL_BACKOFF = 60.0
 CONCURRENT_UPDATES = 64
+# Telegram forgets an update once told it arrived (the next getUpdates' offset, or the
+# webhook's 200). That waits until the update is handled, so a crash cannot lose it; a turn
+# still running after this long lets the others through.
+HANDLING_WAIT = 30.0
 # One update: a 4,096-character message with its entities, a caption or a callback fits well.
 MAX_UPDATE_BYTES = 64 * 1024
 
@@ -148,9 +154,29 @@ async def poll_updates(application: TelegramApp) -> None:
             await asyncio.sleep(delay)
             continue
         failures = 0
-        for update in updates:
-            offset = update.update_id + 1
-            await application.update_queue.put(update)
+        await handle(application, updates)
+        if updates:
+            offset = updates[-1].update_id + 1
+
+
+_still_running: set[asyncio.Task[None]] = set()
+
+
+async def handle(application: TelegramApp, updates: Sequence[Update]) -> None:
+    """Handle these updates, different chats at once and each chat in order, and return when
+    all are done (or after HANDLING_WAIT): only then may Telegram forget them."""
+    processor = application.update_processor
+    tasks = [
+        asyncio.create_task(processor.process_update(update, application.process_update(update)))
+        for update in updates
+    ]
+    if not tasks:
+        return
+    _done, pending = await asyncio.wait(tasks, timeout=HANDLING_WAIT)
+    for task in pending:
+        log.warning("telegram: an update is still being handled after %.0fs", HANDLING_WAIT)
+        _still_running.add(task)
+        task.add_done_callback(_still_running.discard)
 
 
 async def _forget_old_updates(database_url: str) -> None:
@@ -235,7 +261,7 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     except (KeyError, TypeError, ValueError):
         log.warning("telegram: an update could not be read", exc_info=True)
         return web.json_response({"error": "unreadable update"}, status=400)
-    await runtime.application.update_queue.put(update)
+    await handle(runtime.application, [update])
     return web.json_response({"ok": True})
 
 
