@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+import signal
 import socket
 import time
 import urllib.error
@@ -50,6 +51,12 @@ class LocalStack:
     redelivery_interval: float = 1.0
     # Tests and benchmarks open many sessions from one address; production keeps the default.
     session_rate_limit: int = 100_000
+    # Telegram through a Bot API server of the caller's (tests use a local stand-in):
+    # a token and its base URL switch the channel on, a webhook URL puts it in webhook mode.
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
     settings: Settings = dataclasses.field(init=False)
     procs: dict[str, Child] = dataclasses.field(init=False, default_factory=dict)
 
@@ -62,9 +69,12 @@ class LocalStack:
             actions_url=f"http://127.0.0.1:{free_port()}",
             secret_key=secrets.token_urlsafe(48),
             redis_url=self.redis_url,
-            telegram_bot_token=None,
+            telegram_bot_token=self.telegram_bot_token,
             allowed_origins=(),
             redelivery_interval=self.redelivery_interval,
+            telegram_webhook_url=self.telegram_webhook_url,
+            telegram_webhook_secret=self.telegram_webhook_secret,
+            telegram_api_base_url=self.telegram_api_base_url,
         )
         for child in children(self.settings, self.model, self.var_dir):
             child.log_path = self.var_dir / "logs" / f"{child.name}.log"
@@ -125,6 +135,18 @@ class LocalStack:
     def start_engine(self) -> None:
         """Start the engine again (it takes as long as loading the model)."""
         self.procs["engine"].start()
+
+    def kill_gateway(self) -> None:
+        """Kill the gateway at once (SIGKILL), as a crash or a lost node would."""
+        gateway = self.procs["gateway"]
+        gateway.signal_group(signal.SIGKILL)
+        if gateway.process is not None:
+            gateway.process.wait()
+
+    def start_gateway(self) -> None:
+        """Start the gateway again and wait until it is healthy."""
+        self.procs["gateway"].start()
+        self.wait_healthy()
 
     def stop(self) -> None:
         """Stop every process."""

@@ -104,6 +104,8 @@ def settings_env(settings: Settings, var_dir: Path) -> dict[str, str]:
         "TELEGRAM_BOT_TOKEN": settings.telegram_bot_token or "",
         "TELEGRAM_WEBHOOK_URL": settings.telegram_webhook_url or "",
         "TELEGRAM_WEBHOOK_SECRET": settings.telegram_webhook_secret or "",
+        "TELEGRAM_API_BASE_URL": settings.telegram_api_base_url or "",
+        "TELEGRAM_API_FILE_URL": settings.telegram_api_file_url or "",
     }
     if settings.redis_url:
         env["REDIS_URL"] = settings.redis_url

@@ -26,18 +26,10 @@ from bot.stack import free_port
 from bot.store import migrate
 from bot.store import telegram as tg_store
 from bot.turns import TurnService
+from tests.telegram.bot_api_server import answer_for
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "telegram"
 TOKEN = "7001234567:AAH3c0-create-coach-test-token-00000"
-BOT_USER = {
-    "id": 7001234567,
-    "is_bot": True,
-    "first_name": "Co-create Coach",
-    "username": "cocreate_coach_bot",
-    "can_join_groups": False,
-    "can_read_all_group_messages": False,
-    "supports_inline_queries": False,
-}
 GWEN = 5123987456  # the Telegram user in most fixtures
 
 
@@ -118,52 +110,8 @@ class RecordingRequest(BaseRequest):
             if not result:
                 await asyncio.sleep(0.05)
         else:
-            result = self._result(api_method, params)
+            result = answer_for(api_method, params, self._message_ids)
         return 200, json.dumps({"ok": True, "result": result}).encode()
-
-    def _result(self, method: str, params: dict[str, Any]) -> Any:
-        if method == "getMe":
-            return BOT_USER
-        if method in (
-            "sendMessage",
-            "sendDocument",
-            "sendPhoto",
-            "editMessageText",
-            "editMessageReplyMarkup",
-        ):
-            chat_id = int(params["chat_id"])
-            message: dict[str, Any] = {
-                "message_id": int(params.get("message_id") or next(self._message_ids)),
-                "from": BOT_USER,
-                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                "date": 1764100900,
-            }
-            if "text" in params:
-                message["text"] = params["text"]
-            if "reply_markup" in params:
-                message["reply_markup"] = params["reply_markup"]
-            if method == "sendDocument":
-                message["document"] = {
-                    "file_id": "BQACAgQAAxkDAAIBQ2ZDoc",
-                    "file_unique_id": "AgADQwEAAg",
-                    "file_name": "my-data.json",
-                    "mime_type": "application/json",
-                }
-            if method == "sendPhoto":
-                message["photo"] = [
-                    {"file_id": "AgACAgQAAxkDAAIBRGZD", "file_unique_id": "AQADRA", "width": 1280,
-                     "height": 900}
-                ]  # fmt: skip
-            return message
-        return True  # sendChatAction, answerCallbackQuery, setMyCommands, setWebhook, ...
-
-
-def error_body(code: int, description: str, **parameters: Any) -> tuple[int, dict[str, Any]]:
-    """A Bot API error answer, as Telegram sends it."""
-    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
-    if parameters:
-        body["parameters"] = parameters
-    return code, body
 
 
 @dataclass

@@ -10,7 +10,8 @@ from bot.channels.telegram.render import split_text, units
 from bot.store import telegram as tg_store
 from bot.store.db import unit_of_work
 from bot.store.models import DeliveryFailure
-from tests.telegram.conftest import GWEN, Harness, error_body
+from tests.telegram.bot_api_server import error_body
+from tests.telegram.conftest import GWEN, Harness
 
 MESSAGES = [{"text": "Well done on your walk today.", "buttons": []}]
 
