@@ -16,7 +16,7 @@ from telegram import Update
 from bot.channels.telegram.handlers import DataRights
 from bot.channels.telegram.render import MAX_CALLBACK_BYTES, units
 from bot.channels.telegram.runtime import store_data_rights
-from bot.channels.telegram.texts import text
+from bot.channels.telegram.texts import commands_list, text
 from bot.engine_client import EngineClient
 from bot.store.db import unit_of_work
 from bot.store.models import ChannelIdentity, KeptMessage, Person, TelegramUpdate
@@ -233,6 +233,22 @@ async def test_commands_map_to_engine_payloads(harness: Harness, engine: Engine)
     unknown["message"]["entities"][0]["length"] = 8
     await harness.feed(unknown)
     assert engine[0].messages() == ["/help", '/switch_language{"language":"cy"}', "/help"]
+    said = harness.bot_api.texts()
+    # /help: the menu, then every command with what it does; an unknown one is said so first.
+    assert said[:2] == ["echo: /help", commands_list("en")]
+    assert "/mydata: Get a copy of your data" in commands_list("en").splitlines()
+    assert said[-3:] == [text("unknown_command", "en"), "echo: /help", commands_list("en")]
+
+
+async def test_help_lists_the_commands_in_the_persons_language(
+    harness: Harness, engine: Engine
+) -> None:
+    await harness.feed(update_json("start_invite"))  # a Welsh Telegram app
+    await harness.feed(command("help", 904512330))
+    listed = harness.bot_api.texts()[-1]
+    assert listed == commands_list("cy")
+    assert listed.splitlines()[0] == "Gallwch chi hefyd anfon y gorchmynion hyn:"
+    assert "/mydata: Cael copi o'ch data" in listed.splitlines()
 
 
 def command(name: str, update_id: int) -> dict[str, Any]:
