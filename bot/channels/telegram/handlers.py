@@ -39,7 +39,7 @@ from bot.channels.telegram.render import (
     choice_title,
     units,
 )
-from bot.channels.telegram.texts import text
+from bot.channels.telegram.texts import commands_list, text
 from bot.logs import pseudonym
 from bot.store import telegram as tg_store
 from bot.store.db import unit_of_work
@@ -135,7 +135,7 @@ class TelegramChannel:
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(ChatMemberHandler(self.on_membership))
         application.add_handler(MessageHandler(filters.FORWARDED, self.on_forwarded))
-        application.add_handler(MessageHandler(filters.COMMAND, self.on_help))
+        application.add_handler(MessageHandler(filters.COMMAND, self.on_unknown_command))
         application.add_handler(MessageHandler(filters.TEXT, self.on_text))
         application.add_handler(MessageHandler(filters.ALL, self.on_not_text))
         application.add_error_handler(self.on_error)
@@ -220,8 +220,15 @@ class TelegramChannel:
             log.info("telegram: enrolled with an invite code")
 
     async def on_help(self, update: Update, _context: Context) -> None:
-        """`/help` (and any command the bot does not know): the engine's menu."""
+        """`/help`: the engine's menu, then the commands in the person's language."""
         await self._turn(update, HELP)
+        person, chat, _user = await self._person(update)
+        await self.outbox.send_text(person.sender_id, chat.id, commands_list(person.language))
+
+    async def on_unknown_command(self, update: Update, context: Context) -> None:
+        """A command the bot does not know: said so kindly, then what /help gives."""
+        await self._say(update, "unknown_command")
+        await self.on_help(update, context)
 
     async def on_language(self, update: Update, _context: Context) -> None:
         """`/language`: English to Welsh, or Welsh to English."""

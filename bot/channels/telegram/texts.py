@@ -36,6 +36,12 @@ def command_menu(language: str) -> list[tuple[str, str]]:
     ]
 
 
+def commands_list(language: str) -> str:
+    """The commands and what each does, for /help, in the person's language."""
+    lines = [f"/{name}: {description}" for name, description in command_menu(language)]
+    return "\n".join([text("commands_list", language), *lines])
+
+
 def menu_languages() -> tuple[str, ...]:
     """The languages the command menu is registered in."""
     return LANGUAGES
