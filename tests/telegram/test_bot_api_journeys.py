@@ -42,6 +42,7 @@ from tests.telegram.bot_api_server import (
     bot_blocked,
     too_many_requests,
 )
+from tests.telegram.conftest import update_json
 from tests.telegram.phone import Phone, flat
 
 pytestmark = pytest.mark.engine
@@ -330,6 +331,31 @@ def test_a_blocked_bot_marks_the_person_inactive(
     bot_api.server.fail("sendMessage", bot_blocked())
     bot_api.send(phone.message("help"))
     bot_api.wait_for(lambda: not identity(telegram_stack, phone).active, what="inactive")
+    journey_figures(bot_api, [phone], telegram_stack)
+
+
+def test_a_voice_note_photo_or_sticker_mid_plan_gets_the_kind_reply_and_the_plan_goes_on(
+    telegram_stack: LocalStack, bot_api: ThreadedBotApi
+) -> None:
+    phone = Phone(bot_api, language="cy")
+    agreed(phone)
+    asked = phone.type("gwneud cynllun gweithredu")
+    for kind in ("voice", "photo", "sticker"):
+        update = update_json(kind, update_id=bot_api.server.new_update_id())
+        for part in ("from", "chat"):
+            update["message"][part]["id"] = phone.user_id
+        assert phone.deliver(update) == [flat(telegram_texts.text("not_text", "cy"))]
+    # The plan's question is still waiting: a typed answer goes on with it.
+    assert phone.type("cerdded") != asked
+    with unit_of_work(telegram_stack.database_url) as session:
+        sender = session.scalars(
+            select(Person.sender_id).where(Person.id == identity(telegram_stack, phone).person_id)
+        ).one()
+        slots = session.execute(
+            text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'slot'"),
+            {"s": sender},
+        ).scalars()
+        assert any(json.loads(row).get("value") == "cerdded" for row in slots)
     journey_figures(bot_api, [phone], telegram_stack)
 
 
