@@ -309,6 +309,33 @@ def reads_as_question(text: str) -> bool:
     return any(_QUESTION_START.match(c.strip()) for c in _CLAUSE.split(said) if c.strip())
 
 
+# Words people put before a question ("wait, what does confidence mean?", "sori, beth yw...").
+_LEAD_INS = re.compile(
+    r"^((wait|sorry|um+|erm*|er|hang on|hold on|ok|okay|oh|actually|but|so|and|hmm+|"
+    r"aros|sori|iawn|wel|ond|felly|a dweud y gwir|mewn gwirionedd)\b[\s,]*)+"
+)
+_QUESTION_WORD = re.compile(
+    r"^(what|why|how|which|who|can|could|should|is|are|do|does|will|would|"
+    r"beth|be|pam|sut|pwy|ga i|gaf i|alla i|ydy|ydi|oes|fydd)\b"
+)
+# Answers to "when?" or "how much?" that start like a question ("when I wake up?").
+_ANSWER_STARTS = ("how about", "what about")
+
+
+def asks_instead_of_answering(text: str) -> bool:
+    """Whether a message to a free-text question is a question of the patient's own, not an
+    answer: a question mark, and a clause that starts (after "wait", "sorry"...) as a
+    question does. "after lunch?" and "when I wake up?" are unsure answers, not questions."""
+    said = " ".join(text.lower().split())
+    if "?" not in said:
+        return False
+    for clause in _CLAUSE.split(said):
+        asked = _LEAD_INS.sub("", clause.strip())
+        if _QUESTION_WORD.match(asked) and not asked.startswith(_ANSWER_STARTS):
+            return True
+    return False
+
+
 def reads_as_interruption(intent: str | None, text: str) -> bool:
     """Whether a soft interruption's message is one (see SOFT_INTERRUPTIONS)."""
     said = " ".join(text.lower().split())
@@ -347,6 +374,9 @@ class CoachValidation(_KindOnFailure, FormValidationAction, abc.ABC):  # type: i
     payload_intents: ClassVar[frozenset[str]] = frozenset()
     # Slots whose answer is a question of the patient's own (see QUESTION_LIKE_INTERRUPTIONS).
     question_slots: ClassVar[frozenset[str]] = frozenset()
+    # Slots answered in free text with nothing to parse it: a question asked there
+    # (`asks_instead_of_answering`) is never kept as the answer.
+    free_text_slots: ClassVar[frozenset[str]] = frozenset()
 
     @abc.abstractmethod
     def name(self) -> str:
@@ -434,6 +464,13 @@ class CoachValidation(_KindOnFailure, FormValidationAction, abc.ABC):  # type: i
             # A button from an earlier message (the menu) tapped mid-form: not an answer.
             logger.info("form %s left by a button (%s)", self.form_name(), intent)
             return [SlotSet(requested, None), ActionExecutionRejected(self.form_name())]
+        if requested in self.free_text_slots and asks_instead_of_answering(text):
+            # "wait what does confidence mean?" to "When will you do it?": not the timing.
+            logger.info("form %s: a question, not an answer", self.form_name())
+            say_reply(
+                dispatcher, conversation.reply("question_not_answer", tracker_language(tracker))
+            )
+            return await self.finish([SlotSet(requested, None)], dispatcher, tracker, domain)
         if not self.corrections or text.startswith("/"):
             return None
         if intent == "change_plan_detail":

@@ -287,6 +287,7 @@ class ValidateActionPlanForm(CoachValidation):
 
     typed_buttons = True
     corrections = True
+    free_text_slots = frozenset({"plan_activity", "plan_amount", "plan_timing", "plan_barrier"})
 
     def name(self) -> str:
         return "validate_action_plan_form"

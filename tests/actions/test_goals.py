@@ -164,3 +164,26 @@ async def test_pause_and_resume(
     with unit_of_work(str(store.url)) as session:
         assert person is not None and not goals.reminders_paused(session, person.id)
     assert said(dispatcher, "reminders_paused") and said(dispatcher, "reminders_resumed")
+
+
+def test_a_question_to_a_free_text_plan_question_is_told_from_an_unsure_answer() -> None:
+    from actions.base import asks_instead_of_answering
+
+    for asked in (
+        "wait what does confidence mean?",
+        "sorry, how long should I walk for?",
+        "what if it rains?",
+        "beth yw hyder?",
+        "aros, be di hynny?",
+        "can i do it twice?",
+    ):
+        assert asks_instead_of_answering(asked), asked
+    for answered in (
+        "after lunch?",
+        "when I wake up?",
+        "how about after tea?",
+        "after lunch",
+        "what i usually do is walk after tea",  # no question mark: an answer
+        "ar ôl swper?",
+    ):
+        assert not asks_instead_of_answering(answered), answered
