@@ -4,7 +4,7 @@
 Simulated chats, each its own thread, agree to the privacy notice and then type a short
 round of everyday messages, one after the other, waiting for each answer as a person would.
 It runs once with 1 chat and once with `--chats` at the same time, and prints p50/p95 per
-message, messages lost and answers counted.
+message, messages lost, answers counted, and how many cores each process kept busy.
 
     .venv/bin/python -m benchmarks.telegram_delivery
     .venv/bin/python -m benchmarks.telegram_delivery --chats 20 --rounds 3
@@ -15,12 +15,14 @@ Nothing here is a test: it prints figures. Everything stays on 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+from benchmarks.load import Watch
 from bot.config import ROOT
 from bot.stack import LocalStack
 from tests.telegram.bot_api_server import ThreadedBotApi
@@ -50,7 +52,9 @@ def one_chat(api: ThreadedBotApi, rounds: int, latencies: list[float], lost: lis
             latencies.append((first - started) * 1000)
 
 
-def run(api: ThreadedBotApi, chats: int, rounds: int) -> None:
+def run(api: ThreadedBotApi, stack: LocalStack, chats: int, rounds: int) -> None:
+    watch = Watch(stack.procs)
+    cpu_before = watch.cpu()
     latencies: list[float] = []
     lost: list[str] = []
     threads = [
@@ -67,6 +71,13 @@ def run(api: ThreadedBotApi, chats: int, rounds: int) -> None:
         f"{chats:>3} chat(s): {len(latencies)} answers in {took:.1f} s, "
         f"update to sendMessage p50 {statistics.median(latencies):.0f} ms, "
         f"p95 {cuts[18]:.0f} ms, messages lost {len(lost)}",
+        flush=True,
+    )
+    cpu = {name: seconds - cpu_before.get(name, 0.0) for name, seconds in watch.cpu().items()}
+    print(
+        "      cores busy: "
+        + ", ".join(f"{name} {seconds / took:.2f}" for name, seconds in sorted(cpu.items()))
+        + f" (of {os.cpu_count()})",
         flush=True,
     )
 
@@ -89,8 +100,8 @@ def main() -> None:
         )
         try:
             stack.start()
-            run(api, 1, args.rounds)
-            run(api, args.chats, args.rounds)
+            run(api, stack, 1, args.rounds)
+            run(api, stack, args.chats, args.rounds)
         finally:
             stack.stop()
             api.close()
