@@ -237,8 +237,9 @@ def test_an_action_plan_by_buttons_and_typing_then_a_check_in_answered_by_a_butt
     phone = Phone(bot_api)
     agreed(phone)
     phone.tap("Make an action plan")
-    for typed in ("walk", "10 minutes", "after lunch", "3", "8"):
+    for typed in ("walk", "10 minutes", "after lunch", "3"):
         phone.type(typed)
+    phone.tap("8")  # the 0 to 10 confidence rating, as buttons
     phone.tap("Every day")
     saved = phone.type("18:00")
     assert any(t.startswith("Great, here's your plan: walk 10 minutes after lunch") for t in saved)

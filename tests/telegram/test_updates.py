@@ -222,6 +222,25 @@ async def test_long_replies_are_split_at_sentences_with_the_keyboard_last(
     assert [bool(p.get("reply_markup")) for p in pieces] == [False, False, True]
 
 
+async def test_a_0_to_10_rating_comes_six_buttons_a_row_and_long_titles_one_a_row(
+    harness: Harness, engine: Engine
+) -> None:
+    rating = [{"title": str(n), "payload": str(n)} for n in range(11)]
+    menu = [{"title": "Prepare questions for my appointment", "payload": "/start_ask3"},
+            {"title": "Make an action plan", "payload": "/start_action_plan"}]  # fmt: skip
+    engine[0].replies["hello there"] = [
+        {"text": "How confident are you?", "buttons": rating},
+        {"text": "Or choose one", "buttons": menu},
+    ]
+    await harness.feed(update_json("text"))
+    asked, offered = harness.bot_api.sent("sendMessage")
+    rows = asked["reply_markup"]["inline_keyboard"]
+    assert [[b["text"] for b in row] for row in rows] == [
+        ["0", "1", "2", "3", "4", "5"], ["6", "7", "8", "9", "10"]
+    ]  # fmt: skip
+    assert [len(row) for row in offered["reply_markup"]["inline_keyboard"]] == [1, 1]
+
+
 async def test_commands_map_to_engine_payloads(harness: Harness, engine: Engine) -> None:
     await harness.feed(update_json("command"))
     language = update_json("command", update_id=904512321)

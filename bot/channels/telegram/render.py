@@ -16,6 +16,9 @@ MAX_MESSAGE_UNITS = 4096
 PAYLOAD_PREFIX = "p:"  # callback_data "p:<short id>" stands for an engine payload
 COMMAND_PREFIX = "c:"  # callback_data "c:<action>" is a channel action, like confirming /forget
 MAX_CALLBACK_BYTES = 64
+# Buttons whose titles are all this short (numbers) go this many to a row.
+SHORT_TITLE = 3
+SHORT_PER_ROW = 6
 
 # Where a message may be cut, best first: after a sentence, at a line break, between words.
 _BOUNDARIES = (
@@ -92,15 +95,16 @@ def payload_data(token: str) -> str:
 def keyboard(
     buttons: Sequence[Mapping[str, str]], tokens: Mapping[str, str]
 ) -> InlineKeyboardMarkup | None:
-    """One button a row (titles can be long); each carries its payload's short id."""
+    """One button a row (titles can be long), or a few a row when every title is short (a
+    0 to 10 rating); each carries its payload's short id."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b["title"], callback_data=payload_data(tokens[b["payload"]]))]
-            for b in buttons
-        ]
-    )
+    keys = [
+        InlineKeyboardButton(b["title"], callback_data=payload_data(tokens[b["payload"]]))
+        for b in buttons
+    ]
+    per_row = SHORT_PER_ROW if all(len(b["title"]) <= SHORT_TITLE for b in buttons) else 1
+    return InlineKeyboardMarkup([keys[i : i + per_row] for i in range(0, len(keys), per_row)])
 
 
 def choice_title(markup: InlineKeyboardMarkup | None, data: str) -> str | None:
