@@ -25,7 +25,7 @@ from pathlib import Path
 from benchmarks.load import Watch
 from bot.config import ROOT
 from bot.stack import LocalStack
-from tests.telegram.bot_api_server import ThreadedBotApi
+from tests.telegram.bot_api_server import ThreadedBotApi, stack_on
 from tests.telegram.phone import Phone
 
 TOKEN = "7005550000:AAB-co-create-coach-benchmark-000000"  # noqa: S105 - the stand-in's
@@ -90,14 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     api = ThreadedBotApi(TOKEN)
     with tempfile.TemporaryDirectory(prefix="telegram-bench-") as tmp:
-        var_dir = Path(tmp)
-        stack = LocalStack(
-            args.model,
-            f"sqlite:///{var_dir / 'coach.db'}",
-            var_dir,
-            telegram_bot_token=TOKEN,
-            telegram_api_base_url=api.server.base_url,
-        )
+        stack = stack_on(api, args.model, Path(tmp))
         try:
             stack.start()
             run(api, stack, 1, args.rounds)

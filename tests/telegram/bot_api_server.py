@@ -16,13 +16,14 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
 
 from bot.channels.telegram.runtime import SECRET_HEADER
-from bot.stack import free_port
+from bot.stack import LocalStack, free_port
 
 BOT_USER: dict[str, Any] = {
     "id": 7001234567,
@@ -328,3 +329,14 @@ class ThreadedBotApi:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
+
+
+def stack_on(api: ThreadedBotApi, model: Path, var_dir: Path) -> LocalStack:
+    """The whole coach on SQLite in `var_dir`, with Telegram on and pointed at `api`."""
+    return LocalStack(
+        model,
+        f"sqlite:///{var_dir / 'coach.db'}",
+        var_dir,
+        telegram_bot_token=api.server.token,
+        telegram_api_base_url=api.server.base_url,
+    )

@@ -40,6 +40,7 @@ from tests.telegram.bot_api_server import (
     ThreadedBotApi,
     Webhook,
     bot_blocked,
+    stack_on,
     too_many_requests,
 )
 from tests.telegram.conftest import update_json
@@ -109,13 +110,7 @@ def telegram_stack(
 ) -> Iterator[LocalStack]:
     """The whole coach with Telegram on, pointed at the stand-in, polling for updates."""
     var_dir = tmp_path_factory.mktemp("stack-telegram")
-    stack = LocalStack(
-        trained_model,
-        f"sqlite:///{var_dir / 'coach.db'}",
-        var_dir,
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=bot_api.server.base_url,
-    )
+    stack = stack_on(bot_api, trained_model, var_dir)
     try:
         stack.start()
         yield stack
